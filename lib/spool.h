@@ -24,7 +24,7 @@ enum spool_state {
 };
 
 /* Modes chute init gives each directory (chute.conf(5) documents them). */
-#define SPOOL_MODE_ROOT 02711
+#define SPOOL_MODE_ROOT 02710 /* group may search only */
 #define SPOOL_MODE_DROP 02730 /* tmp/ new/ cancel/: group may create only */
 #define SPOOL_MODE_STATE 02710 /* run/ done/ failed/: group may search only */
 #define SPOOL_MODE_JOBDIR 02770
