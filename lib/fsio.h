@@ -44,4 +44,12 @@ int fsio_copy(int infd, int outfd, uint64_t limit, uint64_t *copied);
  * following symlinks and without leaving dirfd. ENOENT if it is not there. */
 int fsio_remove_tree(int dirfd, const char *name);
 
+/* Renames olddirfd/oldname to newdirfd/newname, never replacing: with
+ * renameat2(RENAME_NOREPLACE), or where the filesystem answers EINVAL
+ * (GlusterFS; remembered for the process) with a stat then rename(2), which
+ * still refuses to replace a non-empty directory. EEXIST (also for
+ * ENOTEMPTY) when the target exists. 0 or -1. */
+int fsio_rename_noreplace(
+    int olddirfd, const char *oldname, int newdirfd, const char *newname);
+
 #endif

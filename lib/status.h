@@ -45,7 +45,8 @@ void status_fini(struct status *st);
 
 /* Reads jobdirfd/status. 0, or -1 with errno: ENOENT (no status yet), EBADMSG
  * (not JSON, truncated, or a field of the wrong type), ELOOP/EINVAL (not a
- * regular file), EFBIG (over 1 MiB). On failure st is status_init()ed. */
+ * regular file), EFBIG (over 1 MiB). On failure st is status_init()ed.
+ * st is overwritten, not status_fini()ed first: fini a used one before. */
 int status_read(int jobdirfd, struct status *st);
 
 /* Writes jobdirfd/status atomically (fsio_atomic_write). 0 or -1. */

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * job: the only code that renames jobs between state directories. Every move
+ * is one non-replacing rename(2); losing a race (ENOENT, EEXIST, ESTALE,
+ * ENOTEMPTY) is normal and reported as such, never as a failure to warn
+ * about. Claims lock ID/job with flock(2) before the claiming rename, and
+ * nothing in new/ is ever opened through a symlink or opened blocking.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsio.h"
+#include "job.h"
+#include "jobid.h"
+#include "status.h"
+#include "timestamp.h"
+
+#define JOB_OPEN_FLAGS (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+#define JOB_DIR_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+bool
+job_lost_race(int err)
+{
+	return err == ENOENT || err == EEXIST || err == ESTALE ||
+	    err == ENOTEMPTY;
+}
+
+int
+job_move(const struct spool *sp, const char *id, enum spool_state from,
+    enum spool_state to)
+{
+	if (!jobid_name_valid(id) || (unsigned)from >= SPOOL_NSTATES ||
+	    (unsigned)to >= SPOOL_NSTATES) {
+		errno = EINVAL;
+		return -1;
+	}
+	return fsio_rename_noreplace(sp->dirfd[from], id, sp->dirfd[to], id);
+}
+
+static void
+job_close(int *fd)
+{
+	int saved = errno;
+
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	errno = saved;
+}
+
+/* True when fd is the file now at dirfd/name. */
+static bool
+job_same_file(int fd, int dirfd, const char *name)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) == -1 ||
+	    fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* After a claiming rename whose source changed under us (another claimer
+ * took the file we locked and a new job of the same name was dropped), the
+ * job now in run/NAME is still ours if nobody holds its lock. */
+static enum job_claim_result
+job_claim_relock(int rundirfd, int *lockfd)
+{
+	int fd;
+
+	fd = openat(rundirfd, "job", JOB_OPEN_FLAGS);
+	if (fd == -1)
+		return JOB_CLAIM_LOST;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 ||
+	    !job_same_file(fd, rundirfd, "job")) {
+		job_close(&fd);
+		return JOB_CLAIM_LOST;
+	}
+	*lockfd = fd;
+	return JOB_CLAIMED;
+}
+
+static enum job_claim_result
+job_claim_dir(const struct spool *sp, const char *name, int *lockfd)
+{
+	enum job_claim_result res = JOB_CLAIM_ERROR;
+	struct stat sb;
+	int dirfd = -1, fd = -1, rundirfd = -1;
+
+	dirfd = openat(sp->dirfd[SPOOL_NEW], name, JOB_DIR_FLAGS);
+	if (dirfd == -1) {
+		/* gone, or replaced by something else: its own event will
+		 * bring it back */
+		if (job_lost_race(errno) || errno == ENOTDIR || errno == ELOOP)
+			res = JOB_CLAIM_LOST;
+		goto out;
+	}
+	fd = openat(dirfd, "job", JOB_OPEN_FLAGS);
+	if (fd == -1) {
+		if (errno == ENOENT || errno == ELOOP || errno == EACCES ||
+		    errno == ENXIO || errno == ENODEV || errno == EPERM)
+			res = JOB_CLAIM_BAD;
+		goto out;
+	}
+	if (fstat(fd, &sb) == -1)
+		goto out;
+	if (!S_ISREG(sb.st_mode)) {
+		res = JOB_CLAIM_BAD;
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			res = JOB_CLAIM_LOST;
+		goto out;
+	}
+	if (fsio_rename_noreplace(
+		sp->dirfd[SPOOL_NEW], name, sp->dirfd[SPOOL_RUN], name) == -1) {
+		if (job_lost_race(errno))
+			res = JOB_CLAIM_LOST;
+		goto out;
+	}
+	rundirfd = openat(sp->dirfd[SPOOL_RUN], name, JOB_DIR_FLAGS);
+	if (rundirfd == -1) {
+		res = JOB_CLAIM_LOST; /* moved on already: not by us */
+		goto out;
+	}
+	if (!job_same_file(fd, rundirfd, "job")) {
+		job_close(&fd);
+		res = job_claim_relock(rundirfd, lockfd);
+		goto out;
+	}
+	*lockfd = fd;
+	fd = -1;
+	res = JOB_CLAIMED;
+out:
+	job_close(&fd);
+	job_close(&dirfd);
+	job_close(&rundirfd);
+	return res;
+}
+
+static enum job_claim_result
+job_claim_file(const struct spool *sp, const char *name, int *lockfd)
+{
+	enum job_claim_result res = JOB_CLAIM_ERROR;
+	struct stat sb;
+	int fd = -1, rundirfd = -1, tries;
+
+	fd = openat(sp->dirfd[SPOOL_NEW], name, JOB_OPEN_FLAGS);
+	if (fd == -1) {
+		if (job_lost_race(errno) || errno == ELOOP)
+			res = JOB_CLAIM_LOST;
+		else if (errno == ENXIO || errno == ENODEV || errno == EACCES ||
+		    errno == EPERM)
+			res = JOB_CLAIM_BAD; /* not a job we can ever run */
+		goto out;
+	}
+	if (fstat(fd, &sb) == -1)
+		goto out;
+	if (!S_ISREG(sb.st_mode)) {
+		res = S_ISDIR(sb.st_mode) ? JOB_CLAIM_LOST : JOB_CLAIM_BAD;
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			res = JOB_CLAIM_LOST;
+		goto out;
+	}
+	/* run/NAME first, then the locked file into it: a crash in between
+	 * leaves an empty run/NAME (job_recover_run() removes it) and the job
+	 * still in new/. A recovery that removes our run/NAME between the two
+	 * steps makes the rename fail with ENOENT: try again a few times. */
+	for (tries = 0; tries < 3; tries++) {
+		if (mkdirat(sp->dirfd[SPOOL_RUN], name, 0700) == -1) {
+			if (errno == EEXIST)
+				res = JOB_CLAIM_LOST;
+			goto out;
+		}
+		rundirfd = openat(sp->dirfd[SPOOL_RUN], name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (rundirfd == -1)
+			goto out;
+		if (fchmod(rundirfd, SPOOL_MODE_JOBDIR) == -1)
+			goto undo;
+		if (fsio_rename_noreplace(
+			sp->dirfd[SPOOL_NEW], name, rundirfd, "job") == 0)
+			break;
+		if (errno != ENOENT ||
+		    !job_same_file(fd, sp->dirfd[SPOOL_NEW], name)) {
+			if (job_lost_race(errno))
+				res = JOB_CLAIM_LOST;
+			goto undo;
+		}
+		job_close(&rundirfd);
+	}
+	if (tries == 3)
+		goto out;
+	if (!job_same_file(fd, rundirfd, "job")) {
+		job_close(&fd);
+		res = job_claim_relock(rundirfd, lockfd);
+		goto out;
+	}
+	*lockfd = fd;
+	fd = -1;
+	res = JOB_CLAIMED;
+	goto out;
+undo : {
+	int saved = errno;
+	unlinkat(sp->dirfd[SPOOL_RUN], name, AT_REMOVEDIR);
+	errno = saved;
+}
+out:
+	job_close(&fd);
+	job_close(&rundirfd);
+	return res;
+}
+
+enum job_claim_result
+job_claim(const struct spool *sp, const char *name, int *lockfd)
+{
+	struct stat sb;
+
+	*lockfd = -1;
+	if (!jobid_name_valid(name))
+		return JOB_CLAIM_BAD;
+	if (fstatat(sp->dirfd[SPOOL_NEW], name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+		return job_lost_race(errno) ? JOB_CLAIM_LOST : JOB_CLAIM_ERROR;
+	if (S_ISDIR(sb.st_mode))
+		return job_claim_dir(sp, name, lockfd);
+	if (S_ISREG(sb.st_mode))
+		return job_claim_file(sp, name, lockfd);
+	return JOB_CLAIM_BAD; /* symlink, FIFO, socket, device */
+}
+
+int
+job_reject(const struct spool *sp, const char *name, char *newid, bool do_fsync)
+{
+	char target[JOBID_NAME_MAX + 1];
+	struct status st;
+	int failedfd = sp->dirfd[SPOOL_FAILED], fd = -1, tries, rc = -1;
+	int saved;
+	bool made = false;
+
+	status_init(&st, NULL);
+	if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		errno = EINVAL; /* not an entry of new/ at all */
+		return -1;
+	}
+	if (jobid_name_valid(name))
+		snprintf(target, sizeof(target), "%s", name);
+	else if (jobid_generate(target) == -1)
+		return -1;
+	for (tries = 0;; tries++) {
+		if (mkdirat(failedfd, target, 0700) == 0)
+			break;
+		if (errno != EEXIST || tries >= 3)
+			goto out;
+		if (jobid_generate(target) == -1)
+			goto out;
+	}
+	made = true;
+	fd = openat(
+	    failedfd, target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fchmod(fd, SPOOL_MODE_JOBDIR) == -1)
+		goto out;
+	status_init(&st, target);
+	st.state = SPOOL_FAILED;
+	st.finished_ms = timestamp_now_ms();
+	st.exit_code = -1;
+	snprintf(st.reason, sizeof(st.reason), "rejected");
+	if (status_write(fd, &st, do_fsync) == -1)
+		goto out;
+	/* The entry moves as it is: a symlink stays a symlink, never read. */
+	if (fsio_rename_noreplace(sp->dirfd[SPOOL_NEW], name, fd, "job") == -1)
+		goto out;
+	made = false;
+	if (do_fsync) {
+		/* best effort: the entry is out of new/ either way */
+		fsync(fd);
+		fsio_fsync_dir(failedfd);
+		fsio_fsync_dir(sp->dirfd[SPOOL_NEW]);
+	}
+	if (newid != NULL)
+		snprintf(newid, JOBID_NAME_MAX + 1, "%s", target);
+	rc = 0;
+out:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	if (made)
+		fsio_remove_tree(failedfd, target);
+	status_fini(&st);
+	errno = saved;
+	return rc;
+}
+
+int
+job_lock_probe(const struct spool *sp, const char *id)
+{
+	int dirfd = -1, fd = -1, saved;
+
+	if (!jobid_name_valid(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	dirfd = openat(sp->dirfd[SPOOL_RUN], id, JOB_DIR_FLAGS);
+	if (dirfd == -1)
+		return -1;
+	fd = openat(dirfd, "job", JOB_OPEN_FLAGS);
+	if (fd == -1)
+		goto out;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		saved = errno;
+		close(fd);
+		fd = -1;
+		errno = saved == EAGAIN ? EWOULDBLOCK : saved;
+		goto out;
+	}
+out:
+	saved = errno;
+	close(dirfd);
+	errno = saved;
+	return fd;
+}
+
+int
+job_recover_run(const struct spool *sp, const char *id)
+{
+	if (!jobid_name_valid(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* rmdir removes only an empty directory: a real job (with its job
+	 * file) answers ENOTEMPTY and stays. */
+	if (unlinkat(sp->dirfd[SPOOL_RUN], id, AT_REMOVEDIR) == -1) {
+		if (errno == EEXIST)
+			errno = ENOTEMPTY;
+		return -1;
+	}
+	return 0;
+}
