@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "jobinfo.h"
 #include "spool.h"
 
 #define CLI_EXIT_OK 0
@@ -26,7 +27,27 @@
 
 /* getopt values of the long-only options, shared by every subcommand so
  * that main.c can skip them before it knows the subcommand. */
-enum cli_opt { CLI_OPT_VERSION = 256, CLI_OPT_BODY, CLI_OPT_ID, CLI_OPT_JSON };
+enum cli_opt {
+	CLI_OPT_VERSION = 256,
+	CLI_OPT_BODY,
+	CLI_OPT_ID,
+	CLI_OPT_JSON,
+	CLI_OPT_WAIT,
+	CLI_OPT_TIMEOUT
+};
+
+/* Exit codes of --wait (chute --help documents them): a job that failed by
+ * exit passes its handler's code through; a signal S gives 128+S, as a
+ * shell does; the other reasons get codes of their own, beside timeout(1)'s
+ * 124. The wait's own --timeout gives 75 (sysexits' EX_TEMPFAIL: the job
+ * goes on, ask again later). A handler may exit with any of these itself:
+ * `chute status --json` tells the cases apart. */
+#define CLI_EXIT_WAIT_TIMEOUT 75
+#define CLI_EXIT_JOB_TIMEOUT 124
+#define CLI_EXIT_JOB_CANCELLED 125
+#define CLI_EXIT_JOB_LOST 126
+#define CLI_EXIT_JOB_REJECTED 127
+#define CLI_EXIT_JOB_SIGNAL 128 /* + the signal number */
 
 /* Short options every subcommand accepts (without the leading ':'). */
 #define CLI_GLOBAL_SHORTOPTS "c:s:h"
@@ -104,6 +125,31 @@ int cli_format_size(uint64_t bytes, char *buf, size_t len);
  * buf. 0, or -1 with EINVAL when len < width + 3. */
 int cli_progress_bar(int percent, unsigned width, char *buf, size_t len);
 
+/* The exit code of --wait for a job that has ended (see above): 0 for
+ * done; for failed, by reason: exit -> the handler's code (1 when it is
+ * unknown or 0), signal -> 128+S, timeout 124, cancelled 125, lost 126,
+ * rejected 127, anything else 1. Pure. */
+int cli_job_exit_code(const struct jobinfo *ji);
+
+/* How cli_wait() shows the job while it waits. */
+enum cli_wait_show {
+	CLI_WAIT_QUIET, /* nothing */
+	CLI_WAIT_HUMAN, /* a bar on a terminal, else one line per change */
+	CLI_WAIT_JSON /* one JSON object (jobinfo) per change */
+};
+
+/* Follows job id (jobwait) until it ends, showing it as show says, and
+ * returns cli_job_exit_code() of its end; timeout_ms < 0 waits without a
+ * limit, else CLI_EXIT_WAIT_TIMEOUT after that long. An unknown job:
+ * "chute: ID: no such job", 1. */
+int cli_wait(const struct spool *sp, const char *id, enum cli_wait_show show,
+    int64_t timeout_ms);
+
+/* Parses --timeout's DURATION (chute.conf's syntax: 90, 30s, 5m, 2h, 1d)
+ * into *ms; "0" means no limit (-1). Returns -1 when parsed, else the
+ * usage exit code after the message. */
+int cli_parse_timeout(const struct cli *cli, const char *text, int64_t *ms);
+
 /* The last component of path ("a/b" -> "b"), pointing into path; NULL when
  * there is none ("", "/", "dir/"). */
 const char *cli_path_basename(const char *path);
@@ -114,5 +160,7 @@ int cmd_init(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
+int cmd_retry(int argc, char **argv);
 
 #endif

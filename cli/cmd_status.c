@@ -6,6 +6,8 @@
  * the handler reports progress, a bar on a terminal or "progress: N% msg"
  * elsewhere. Unknown ID: "chute: ID: no such job", exit 1; an ID that is
  * not a valid job name is never looked up ("invalid job ID", exit 1).
+ * --wait follows the job until it ends (cli_wait) and exits with the code
+ * of its end.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,18 +24,28 @@
 #define STATUS_BAR_WIDTH 20
 
 static const char cmd_status_help[] =
-    "usage: chute status [-c FILE] [-s DIR] [--json] ID\n"
+    "usage: chute status [-c FILE] [-s DIR] [--json] [--wait [--timeout D]] "
+    "ID\n"
     "\n"
     "Shows the state of job ID: queued, running, done or failed, its\n"
     "attempt, exit code or signal, reason, times and progress.\n"
-    "  --json   print the job as one line of JSON (as chute.cgi serves it)\n";
+    "  --json          print the job as one line of JSON (as chute.cgi\n"
+    "                  serves it); with --wait, one line per change\n"
+    "  --wait          follow the job until it ends: a progress bar on a\n"
+    "                  terminal, else one line per change; exit with the\n"
+    "                  job's code (see 'chute --help')\n"
+    "  --timeout D     stop waiting after duration D (30s, 5m, 2h): exit 75\n";
 
 struct status_opts {
 	bool json;
+	bool wait;
+	const char *timeout;
 };
 
 static const struct option status_longopts[] = {
     {"json", no_argument, NULL, CLI_OPT_JSON},
+    {"wait", no_argument, NULL, CLI_OPT_WAIT},
+    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 
@@ -42,9 +54,12 @@ status_option(void *arg, int opt, const char *optarg)
 {
 	struct status_opts *o = arg;
 
-	(void)optarg;
 	if (opt == CLI_OPT_JSON)
 		o->json = true;
+	else if (opt == CLI_OPT_WAIT)
+		o->wait = true;
+	else if (opt == CLI_OPT_TIMEOUT)
+		o->timeout = optarg;
 	return 0;
 }
 
@@ -95,6 +110,7 @@ cmd_status(int argc, char **argv)
 {
 	struct cli cli;
 	struct status_opts o = {.json = false};
+	int64_t timeout_ms = -1;
 	struct spool sp = {.path = NULL, .rootfd = -1};
 	struct jobinfo ji;
 	bool loaded = false;
@@ -119,6 +135,15 @@ cmd_status(int argc, char **argv)
 		    &cli, "unexpected argument '%s'", cli.args[1]);
 		goto out;
 	}
+	if (o.timeout != NULL) {
+		if (!o.wait) {
+			rc = cli_usage_error(&cli, "--timeout needs --wait");
+			goto out;
+		}
+		rc = cli_parse_timeout(&cli, o.timeout, &timeout_ms);
+		if (rc != -1)
+			goto out;
+	}
 	id = cli.args[0];
 	rc = cli_load_conf(&cli);
 	if (rc != -1)
@@ -130,6 +155,11 @@ cmd_status(int argc, char **argv)
 	rc = cli_spool_open(&cli, &sp);
 	if (rc != -1)
 		goto out;
+	if (o.wait) {
+		rc = cli_wait(&sp, id, o.json ? CLI_WAIT_JSON : CLI_WAIT_HUMAN,
+		    timeout_ms);
+		goto out;
+	}
 	if (jobinfo_load(&sp, id, &ji) == -1) {
 		if (errno == ENOENT)
 			rc = cli_error("%s: no such job", id);

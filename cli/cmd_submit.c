@@ -9,6 +9,8 @@
  * blocked except inside ppoll() while waiting for input and at explicit
  * check points, so a handler (which only sets a flag) never interrupts a
  * half-done spool operation. SIGKILL leaves the draft in tmp/ for retention.
+ * --wait: once published (the ID printed), the signals get their default
+ * action back and the job is followed until it ends (cli_wait).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +32,7 @@
 static const char cmd_submit_help[] =
     "usage: chute submit [-c FILE] [-s DIR] [-F NAME=VALUE]... "
     "[-f NAME=PATH]...\n"
-    "                    [--body PATH] [--id NAME]\n"
+    "                    [--body PATH] [--id NAME] [--wait [--timeout D]]\n"
     "\n"
     "Submits a job and prints its ID. Inputs are written in the order given:\n"
     "  -F, --field NAME=VALUE  a form field (fields/NAME); may repeat\n"
@@ -38,6 +40,11 @@ static const char cmd_submit_help[] =
     "                          is stdin); its filename is PATH's basename\n"
     "      --body PATH         the raw request body ('-' is stdin)\n"
     "      --id NAME           the job's name instead of a generated ID\n"
+    "      --wait              after the ID, follow the job until it ends (a\n"
+    "                          progress bar on a terminal, else one line per\n"
+    "                          change) and exit with the job's code (see\n"
+    "                          'chute --help')\n"
+    "      --timeout D         stop waiting after duration D (30s, 5m): exit 75\n"
     "NAME is [A-Za-z0-9][A-Za-z0-9._-]{0,127}. The whole request is limited\n"
     "to max_request bytes. On an error or a signal nothing is submitted.\n";
 
@@ -57,6 +64,9 @@ struct submit {
 	const char *id;
 	bool have_body;
 	bool stdin_used;
+	bool wait;
+	const char *timeout; /* --timeout's text, or NULL */
+	int64_t timeout_ms; /* -1: no limit */
 };
 
 static const struct option submit_longopts[] = {
@@ -64,6 +74,8 @@ static const struct option submit_longopts[] = {
     {"file", required_argument, NULL, 'f'},
     {"body", required_argument, NULL, CLI_OPT_BODY},
     {"id", required_argument, NULL, CLI_OPT_ID},
+    {"wait", no_argument, NULL, CLI_OPT_WAIT},
+    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 
@@ -125,6 +137,12 @@ submit_option(void *arg, int opt, const char *optarg)
 			    s->cli, "invalid job name '%s'", optarg);
 		s->id = optarg;
 		return 0;
+	case CLI_OPT_WAIT:
+		s->wait = true;
+		return 0;
+	case CLI_OPT_TIMEOUT:
+		s->timeout = optarg;
+		return 0;
 	default:
 		return cli_usage_error(s->cli, "unknown option");
 	}
@@ -168,6 +186,27 @@ submit_signals_setup(sigset_t *oldmask, sigset_t *waitmask)
 		sigdelset(waitmask, submit_signals[i]);
 	}
 	return 0;
+}
+
+/* Gives our signals their default action back (where we had taken them
+ * over) and restores the mask: after the publish, an interrupt just ends
+ * the process, by that signal. */
+static int
+submit_signals_restore(const sigset_t *oldmask)
+{
+	struct sigaction sa, cur;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < SUBMIT_NSIGNALS; i++) {
+		if (sigaction(submit_signals[i], NULL, &cur) == -1)
+			return -1;
+		if (cur.sa_handler == submit_on_signal &&
+		    sigaction(submit_signals[i], &sa, NULL) == -1)
+			return -1;
+	}
+	return sigprocmask(SIG_SETMASK, oldmask, NULL);
 }
 
 /* A check point: lets pending signals in, then says whether one came.
@@ -439,6 +478,14 @@ submit_run(struct submit *s)
 	/* Published: a signal from now on no longer cancels anything. */
 	printf("%s\n", id);
 	rc = cli_finish_stdout(CLI_EXIT_OK);
+	if (rc == CLI_EXIT_OK && s->wait) {
+		/* A signal pending now ends the wait, not the job. */
+		if (submit_signals_restore(&oldmask) == -1) {
+			rc = cli_error("signals: %s", cli_reason(errno));
+			goto out;
+		}
+		rc = cli_wait(&sp, id, CLI_WAIT_HUMAN, s->timeout_ms);
+	}
 out:
 	if (drafting)
 		draft_abandon(&d);
@@ -473,6 +520,16 @@ cmd_submit(int argc, char **argv)
 		rc = cli_usage_error(
 		    &cli, "unexpected argument '%s'", cli.args[0]);
 		goto out;
+	}
+	s.timeout_ms = -1;
+	if (s.timeout != NULL) {
+		if (!s.wait) {
+			rc = cli_usage_error(&cli, "--timeout needs --wait");
+			goto out;
+		}
+		rc = cli_parse_timeout(&cli, s.timeout, &s.timeout_ms);
+		if (rc != -1)
+			goto out;
 	}
 	rc = cli_load_conf(&cli);
 	if (rc != -1)

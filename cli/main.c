@@ -21,9 +21,16 @@ static const char main_help[] =
     "Commands:\n"
     "  init [DIR]                 create a spool (default: the config's)\n"
     "  submit [-F NAME=VALUE]... [-f NAME=PATH]... [--body PATH] [--id NAME]\n"
+    "         [--wait [--timeout D]]\n"
     "                             submit a job and print its ID\n"
-    "  status ID [--json]         show a job's state and progress\n"
+    "  status ID [--json] [--wait [--timeout D]]\n"
+    "                             show a job's state and progress\n"
     "  ls [STATE]                 list jobs (queued|running|done|failed)\n"
+    "  cancel ID [--wait [--timeout D]]\n"
+    "                             ask the watcher to cancel a job\n"
+    "  retry ID [--wait [--timeout D]]\n"
+    "                             requeue a failed job with a fresh attempt\n"
+    "                             count\n"
     "\n"
     "Options (accepted before or after the command):\n"
     "  -c, --config FILE          configuration file (default: $CHUTE_CONFIG,\n"
@@ -32,7 +39,13 @@ static const char main_help[] =
     "  -h, --help                 help; 'chute COMMAND --help' for a command\n"
     "      --version              print the version\n"
     "\n"
-    "Exit status: 0 ok, 1 error, 64 usage error, 78 bad configuration.\n";
+    "Exit status: 0 ok, 1 error, 64 usage error, 78 bad configuration.\n"
+    "With --wait, once the job has ended: 0 done; the handler's exit code\n"
+    "when it failed by exit; 128+S when a signal S killed it; 124 timeout,\n"
+    "125 cancelled, 126 lost (its runner died), 127 rejected (not a job);\n"
+    "1 when the job cannot be found; 75 when --timeout D passed first (the\n"
+    "job goes on). A handler may itself exit 124-127 or above 128: 'chute\n"
+    "status --json ID' tells the cases apart.\n";
 
 static const struct {
 	const char *name;
@@ -42,6 +55,8 @@ static const struct {
     {"submit", cmd_submit},
     {"status", cmd_status},
     {"ls", cmd_ls},
+    {"cancel", cmd_cancel},
+    {"retry", cmd_retry},
 };
 
 /* Every option of every subcommand, only to step over them (and their
@@ -56,6 +71,8 @@ static const struct option main_scan_longopts[] = {
     {"body", required_argument, NULL, CLI_OPT_BODY},
     {"id", required_argument, NULL, CLI_OPT_ID},
     {"json", no_argument, NULL, CLI_OPT_JSON},
+    {"wait", no_argument, NULL, CLI_OPT_WAIT},
+    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 

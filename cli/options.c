@@ -323,3 +323,51 @@ cli_path_basename(const char *path)
 
 	return *base != '\0' ? base : NULL;
 }
+
+int
+cli_job_exit_code(const struct jobinfo *ji)
+{
+	static const struct {
+		const char *reason;
+		int code;
+	} codes[] = {
+	    {"timeout", CLI_EXIT_JOB_TIMEOUT},
+	    {"cancelled", CLI_EXIT_JOB_CANCELLED},
+	    {"lost", CLI_EXIT_JOB_LOST},
+	    {"rejected", CLI_EXIT_JOB_REJECTED},
+	};
+	const struct status *st = &ji->st;
+
+	if (ji->state == SPOOL_DONE)
+		return CLI_EXIT_OK;
+	if (ji->state != SPOOL_FAILED)
+		return CLI_EXIT_FAIL; /* not ended: not for this function */
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(st->reason, codes[i].reason) == 0)
+			return codes[i].code;
+	if (strcmp(st->reason, "signal") == 0 && st->signal > 0 &&
+	    st->signal < 128)
+		return CLI_EXIT_JOB_SIGNAL + st->signal;
+	if (strcmp(st->reason, "exit") == 0 && st->exit_code > 0 &&
+	    st->exit_code < 256)
+		return st->exit_code;
+	/* No reason recorded (a status lost or written by hand): what the
+	 * status says, else a plain failure. */
+	if (st->reason[0] == '\0' && st->signal > 0 && st->signal < 128)
+		return CLI_EXIT_JOB_SIGNAL + st->signal;
+	if (st->reason[0] == '\0' && st->exit_code > 0 && st->exit_code < 256)
+		return st->exit_code;
+	return CLI_EXIT_FAIL;
+}
+
+int
+cli_parse_timeout(const struct cli *cli, const char *text, int64_t *ms)
+{
+	if (conf_parse_duration(text, ms) == -1 || *ms < 0)
+		return cli_usage_error(cli,
+		    "invalid --timeout '%s' (a duration: 90, 30s, 5m, 2h)",
+		    text);
+	if (*ms == 0)
+		*ms = -1;
+	return -1;
+}

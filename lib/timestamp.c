@@ -12,6 +12,9 @@
 
 #include "timestamp.h"
 
+/* 9999-12-31T23:59:59Z, the last second formatting can write. */
+#define TIMESTAMP_MAX_SECS 253402300799LL
+
 int64_t
 timestamp_now_ms(void)
 {
@@ -140,6 +143,10 @@ timestamp_parse(const char *text, int64_t *ms)
 	tm.tm_min = min;
 	tm.tm_sec = sec; /* a leap second normalises to the next minute */
 	secs = timegm(&tm);
+	/* 9999-12-31T23:59:60 normalises into year 10000, which
+	 * timestamp_format() cannot write: refuse what cannot round-trip. */
+	if (secs > TIMESTAMP_MAX_SECS)
+		goto bad;
 	*ms = (int64_t)secs * 1000 + frac;
 	return 0;
 bad:

@@ -101,11 +101,17 @@ run
 expect "no command: usage error" 64 "try 'chute --help'"
 run bogus
 expect "unknown command: usage error" 64 "unknown command 'bogus'"
-run cancel ID
-expect "unimplemented command (cancel): usage error" 64 "unknown command"
-run submit --wait
-expect "submit --wait is rejected" 64 "unknown option '--wait'"
+run cancel
+expect "cancel without ID" 64 "missing job ID"
+run retry A B
+expect "retry with two IDs" 64 "unexpected argument 'B'"
+run submit --timeout 5s
+expect "submit --timeout without --wait" 64 "--timeout needs --wait"
 check "... with a hint to submit's help" grep -qF "try 'chute submit --help'" "$T/err"
+run status --wait --timeout soon ID
+expect "status --timeout with a bad duration" 64 "invalid --timeout 'soon'"
+run cancel --bogus ID
+expect "cancel with an unknown option" 64 "unknown option '--bogus'"
 run submit -x
 expect "unknown short option" 64 "unknown option '-x'"
 run status
@@ -273,7 +279,7 @@ check "submit --help documents -F" grep -q -- "-F, --field" "$T/out"
 run --help
 expect "--help" 0
 check "--help lists the subcommands" \
-	sh -c "grep -q 'init' '$T/out' && grep -q 'submit' '$T/out' && grep -q 'status' '$T/out' && grep -q 'ls' '$T/out'"
+	sh -c "grep -q 'init' '$T/out' && grep -q 'submit' '$T/out' && grep -q 'status' '$T/out' && grep -q 'ls' '$T/out' && grep -q 'cancel ID' '$T/out' && grep -q 'retry ID' '$T/out'"
 run ls --version
 expect "--version after a subcommand" 0
 check "--version prints the version" grep -qE '^chute [0-9]' "$T/out"

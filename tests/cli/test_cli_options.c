@@ -2,14 +2,15 @@
 /*
  * test_cli_options: table-driven unit tests of the `chute` command's pure
  * helpers in cli/options.c: name=value splitting (-F, -f), size formatting
- * (max_request in messages), the progress bar and the basename used as an
- * upload's filename.
+ * (max_request in messages), the progress bar, the basename used as an
+ * upload's filename, and the exit code of --wait for every way a job ends.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -154,6 +155,57 @@ test_path_basename(void **state)
 	}
 }
 
+static void
+test_job_exit_code(void **state)
+{
+	static const struct {
+		const char *name;
+		enum spool_state state;
+		const char *reason;
+		int exit_code;
+		int signal;
+		int want;
+	} cases[] = {
+	    {"done", SPOOL_DONE, "exit", 0, 0, 0},
+	    {"done without status", SPOOL_DONE, "", -1, 0, 0},
+	    {"exit 3", SPOOL_FAILED, "exit", 3, 0, 3},
+	    {"exit 255", SPOOL_FAILED, "exit", 255, 0, 255},
+	    {"exit 127 (cannot execute)", SPOOL_FAILED, "exit", 127, 0, 127},
+	    {"exit with code 0 (inconsistent)", SPOOL_FAILED, "exit", 0, 0, 1},
+	    {"signal 9", SPOOL_FAILED, "signal", -1, 9, 137},
+	    {"signal 15", SPOOL_FAILED, "signal", -1, 15, 143},
+	    {"signal without number", SPOOL_FAILED, "signal", -1, 0, 1},
+	    {"timeout", SPOOL_FAILED, "timeout", -1, 15, 124},
+	    {"cancelled", SPOOL_FAILED, "cancelled", -1, 15, 125},
+	    {"lost", SPOOL_FAILED, "lost", -1, 0, 126},
+	    {"rejected", SPOOL_FAILED, "rejected", -1, 0, 127},
+	    {"no reason, exit 4", SPOOL_FAILED, "", 4, 0, 4},
+	    {"no reason, signal 2", SPOOL_FAILED, "", -1, 2, 130},
+	    {"no status at all", SPOOL_FAILED, "", -1, 0, 1},
+	    {"unknown reason", SPOOL_FAILED, "mystery", 5, 0, 1},
+	    {"still running", SPOOL_RUN, "", -1, 0, 1},
+	};
+	struct jobinfo ji;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&ji, 0, sizeof(ji));
+		status_init(&ji.st, "x");
+		ji.state = cases[i].state;
+		ji.progress_percent = -1;
+		snprintf(
+		    ji.st.reason, sizeof(ji.st.reason), "%s", cases[i].reason);
+		ji.st.exit_code = cases[i].exit_code;
+		ji.st.signal = cases[i].signal;
+		if (cli_job_exit_code(&ji) != cases[i].want)
+			fail_msg("%s: %d, want %d", cases[i].name,
+			    cli_job_exit_code(&ji), cases[i].want);
+	}
+	/* the documented codes stay clear of usage (64) and config (78) */
+	assert_int_not_equal(CLI_EXIT_WAIT_TIMEOUT, CLI_EXIT_USAGE);
+	assert_int_not_equal(CLI_EXIT_WAIT_TIMEOUT, CLI_EXIT_CONFIG);
+}
+
 int
 main(void)
 {
@@ -162,6 +214,7 @@ main(void)
 	    cmocka_unit_test(test_format_size),
 	    cmocka_unit_test(test_progress_bar),
 	    cmocka_unit_test(test_path_basename),
+	    cmocka_unit_test(test_job_exit_code),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_cancel: `chute cancel ID` asks the watcher to cancel a job that has
+ * not finished (lib/cancel: the file cancel/ID; asking twice is fine) and
+ * prints nothing. Unknown: "chute: ID: no such job"; finished: "chute: ID:
+ * already finished (done)"; both exit 1. --wait then follows the job until
+ * it ends and exits with the code of its end (125 when it was cancelled).
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "cancel.h"
+#include "cli.h"
+#include "jobid.h"
+#include "spool.h"
+
+static const char cmd_cancel_help[] =
+    "usage: chute cancel [-c FILE] [-s DIR] [--wait [--timeout D]] ID\n"
+    "\n"
+    "Asks the watcher to cancel job ID (the file cancel/ID): a queued job\n"
+    "does not run, a running one is stopped, and it ends in failed/ with\n"
+    "reason \"cancelled\". Asking again is harmless. Prints nothing; a job\n"
+    "that has already finished is an error.\n"
+    "  --wait          wait until the job has ended; exit with its code\n"
+    "                  (125 when cancelled; see 'chute --help')\n"
+    "  --timeout D     stop waiting after duration D (30s, 5m): exit 75\n";
+
+struct cancel_opts {
+	bool wait;
+	const char *timeout;
+};
+
+static const struct option cancel_longopts[] = {
+    {"wait", no_argument, NULL, CLI_OPT_WAIT},
+    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
+    {NULL, 0, NULL, 0},
+};
+
+static int
+cancel_option(void *arg, int opt, const char *optarg)
+{
+	struct cancel_opts *o = arg;
+
+	if (opt == CLI_OPT_WAIT)
+		o->wait = true;
+	else if (opt == CLI_OPT_TIMEOUT)
+		o->timeout = optarg;
+	return 0;
+}
+
+/* The message for a refused cancel; returns CLI_EXIT_FAIL. */
+static int
+cancel_refused(const struct spool *sp, const char *id, int err)
+{
+	enum spool_state st;
+
+	switch (err) {
+	case ENOENT:
+		return cli_error("%s: no such job", id);
+	case EINVAL:
+		return cli_error("%s: invalid job ID", id);
+	case EALREADY:
+		if (spool_lookup(sp, id, &st, NULL) == 0 &&
+		    spool_state_public(st) != NULL)
+			return cli_error("%s: already finished (%s)", id,
+			    spool_state_public(st));
+		return cli_error("%s: already finished", id);
+	default:
+		return cli_error("%s: %s", id, cli_reason(err));
+	}
+}
+
+int
+cmd_cancel(int argc, char **argv)
+{
+	struct cli cli;
+	struct cancel_opts o = {.wait = false, .timeout = NULL};
+	struct spool sp = {.path = NULL, .rootfd = -1};
+	int64_t timeout_ms = -1;
+	const char *id;
+	int rc;
+
+	for (int i = 0; i < SPOOL_NSTATES; i++)
+		sp.dirfd[i] = -1;
+	cli_init(&cli, "cancel", cmd_cancel_help);
+	rc =
+	    cli_parse(&cli, argc, argv, "", cancel_longopts, cancel_option, &o);
+	if (rc != -1)
+		goto out;
+	if (cli.nargs == 0) {
+		rc = cli_usage_error(&cli, "missing job ID");
+		goto out;
+	}
+	if (cli.nargs > 1) {
+		rc = cli_usage_error(
+		    &cli, "unexpected argument '%s'", cli.args[1]);
+		goto out;
+	}
+	if (o.timeout != NULL) {
+		if (!o.wait) {
+			rc = cli_usage_error(&cli, "--timeout needs --wait");
+			goto out;
+		}
+		rc = cli_parse_timeout(&cli, o.timeout, &timeout_ms);
+		if (rc != -1)
+			goto out;
+	}
+	id = cli.args[0];
+	rc = cli_load_conf(&cli);
+	if (rc != -1)
+		goto out;
+	if (!jobid_name_valid(id)) {
+		rc = cli_error("%s: invalid job ID", id);
+		goto out;
+	}
+	rc = cli_spool_open(&cli, &sp);
+	if (rc != -1)
+		goto out;
+	if (cancel_request(&sp, id) == -1) {
+		rc = cancel_refused(&sp, id, errno);
+		goto out;
+	}
+	rc = CLI_EXIT_OK;
+	if (o.wait)
+		rc = cli_wait(&sp, id, CLI_WAIT_QUIET, timeout_ms);
+out:
+	spool_close(&sp);
+	cli_fini(&cli);
+	return rc;
+}

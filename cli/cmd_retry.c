@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_retry: `chute retry ID` requeues a failed job by hand with a fresh
+ * attempt count (lib/retry: status reset, history kept, back into new/ where
+ * the watcher picks it up) and prints nothing. Only a failed job, and not a
+ * rejected entry; of two retries at once exactly one wins and the other
+ * says so. Every refusal is one line on stderr and exit 1. --wait then
+ * follows the job until it ends, as `chute status --wait` does.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "jobid.h"
+#include "retry.h"
+#include "spool.h"
+
+static const char cmd_retry_help[] =
+    "usage: chute retry [-c FILE] [-s DIR] [--wait [--timeout D]] ID\n"
+    "\n"
+    "Requeues failed job ID with a fresh attempt count: its status goes back\n"
+    "to queued, attempt 0 (the history of attempts is kept) and the watcher\n"
+    "runs it again. Only a job in failed/ can be retried, and not a rejected\n"
+    "entry. Prints nothing.\n"
+    "  --wait          then follow the job until it ends (as status --wait)\n"
+    "  --timeout D     stop waiting after duration D (30s, 5m): exit 75\n";
+
+struct retry_opts {
+	bool wait;
+	const char *timeout;
+};
+
+static const struct option retry_longopts[] = {
+    {"wait", no_argument, NULL, CLI_OPT_WAIT},
+    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
+    {NULL, 0, NULL, 0},
+};
+
+static int
+retry_option(void *arg, int opt, const char *optarg)
+{
+	struct retry_opts *o = arg;
+
+	if (opt == CLI_OPT_WAIT)
+		o->wait = true;
+	else if (opt == CLI_OPT_TIMEOUT)
+		o->timeout = optarg;
+	return 0;
+}
+
+/* The message for a refused retry; returns CLI_EXIT_FAIL. */
+static int
+retry_refused(const char *id, int err, enum spool_state found)
+{
+	const char *state = spool_state_public(found);
+
+	switch (err) {
+	case ENOENT:
+		return cli_error("%s: no such job", id);
+	case EINVAL:
+		return cli_error("%s: invalid job ID", id);
+	case EBUSY:
+		return cli_error("%s: not failed (%s)", id,
+		    state != NULL ? state : "unknown");
+	case EPERM:
+		return cli_error(
+		    "%s: a rejected entry cannot be retried (not a job)", id);
+	case EALREADY:
+		return cli_error(
+		    "%s: another process is retrying or moving it", id);
+	default:
+		return cli_error("%s: %s", id, cli_reason(err));
+	}
+}
+
+int
+cmd_retry(int argc, char **argv)
+{
+	struct cli cli;
+	struct retry_opts o = {.wait = false, .timeout = NULL};
+	struct spool sp = {.path = NULL, .rootfd = -1};
+	enum spool_state found = SPOOL_FAILED;
+	int64_t timeout_ms = -1;
+	const char *id;
+	int rc;
+
+	for (int i = 0; i < SPOOL_NSTATES; i++)
+		sp.dirfd[i] = -1;
+	cli_init(&cli, "retry", cmd_retry_help);
+	rc = cli_parse(&cli, argc, argv, "", retry_longopts, retry_option, &o);
+	if (rc != -1)
+		goto out;
+	if (cli.nargs == 0) {
+		rc = cli_usage_error(&cli, "missing job ID");
+		goto out;
+	}
+	if (cli.nargs > 1) {
+		rc = cli_usage_error(
+		    &cli, "unexpected argument '%s'", cli.args[1]);
+		goto out;
+	}
+	if (o.timeout != NULL) {
+		if (!o.wait) {
+			rc = cli_usage_error(&cli, "--timeout needs --wait");
+			goto out;
+		}
+		rc = cli_parse_timeout(&cli, o.timeout, &timeout_ms);
+		if (rc != -1)
+			goto out;
+	}
+	id = cli.args[0];
+	rc = cli_load_conf(&cli);
+	if (rc != -1)
+		goto out;
+	if (!jobid_name_valid(id)) {
+		rc = cli_error("%s: invalid job ID", id);
+		goto out;
+	}
+	rc = cli_spool_open(&cli, &sp);
+	if (rc != -1)
+		goto out;
+	if (retry_requeue(&sp, id, cli.conf.fsync, &found) == -1) {
+		rc = retry_refused(id, errno, found);
+		goto out;
+	}
+	rc = CLI_EXIT_OK;
+	if (o.wait)
+		rc = cli_wait(&sp, id, CLI_WAIT_HUMAN, timeout_ms);
+out:
+	spool_close(&sp);
+	cli_fini(&cli);
+	return rc;
+}
