@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "conf.h"
 #include "draft.h"
 #include "form.h"
@@ -531,27 +532,21 @@ out:
 static int
 route_cancel(struct cgi *c)
 {
-	enum spool_state state;
-	int fd;
-
 	if (open_spool(c) == -1)
 		return 0;
-	if (spool_lookup(&c->sp, c->id, &state, NULL) == -1) {
+	/* cancel_request() is idempotent and never opens an existing entry,
+	 * so a cancel/ID that another user (e.g. root's `chute cancel`)
+	 * created first does not turn into EACCES here. */
+	if (cancel_request(&c->sp, c->id) == -1) {
 		if (errno == ENOENT)
 			return fail(c, 404, "no such job", NULL);
-		return fail_errno(c, errno, "spool_lookup");
-	}
-	if (state == SPOOL_DONE || state == SPOOL_FAILED)
-		return fail(c, 409, "job already finished", NULL);
-	fd = openat(c->sp.dirfd[SPOOL_CANCEL], c->id,
-	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
-	if (fd == -1) {
+		if (errno == EALREADY)
+			return fail(c, 409, "job already finished", NULL);
 		log_warn("cannot drop cancel/%s in %s: %s", c->id,
 		    c->conf.spool, strerror(errno));
 		return fail(
 		    c, 503, "job spool unavailable; try again later", NULL);
 	}
-	close(fd);
 	request_drain(&c->req, REQUEST_DRAIN_MAX);
 	snprintf(
 	    c->url, sizeof(c->url), "%s/jobs/%s", c->req.script_name, c->id);
