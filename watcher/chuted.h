@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * chuted: the watcher's state, shared by its modules (one instance, owned by
+ * main.c). Invariants: `slots` holds every job this watcher counts against
+ * `jobs` (its own runners, and runners adopted at start-up); a slot is freed
+ * by whichever comes first of the job leaving run/ (inotify) and the reaping
+ * of its runner. Only dispatch.c claims; only runner.c runs handlers.
+ */
+#ifndef CHUTE_WATCHER_CHUTED_H
+#define CHUTE_WATCHER_CHUTED_H
+
+#include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "jobid.h"
+#include "loop.h"
+#include "pick.h"
+#include "queue.h"
+#include "spool.h"
+
+#define CHUTED_QUEUE_CAP 4096 /* names waiting in memory; more: rescan */
+#define CHUTED_LOGGED_CAP 32 /* bad entries remembered as logged */
+#define CHUTED_INO_BUF 65536 /* one inotify read */
+
+struct slot {
+	pid_t pid; /* our runner, or 0 when adopted at start-up */
+	char id[JOBID_NAME_MAX + 1];
+};
+
+struct chuted_counts {
+	unsigned long claimed, done, failed, rejected, lost, requeued;
+};
+
+struct chuted {
+	struct conf conf;
+	const char *cli_conf; /* -c, or NULL */
+	const char *cli_spool; /* -s, or NULL */
+	bool use_syslog;
+	bool verbose;
+
+	struct spool sp;
+	struct loop loop;
+	struct loop_watch ino_w, sig_w, timer_w;
+	int wd_root, wd_new, wd_run; /* -1 when not watched */
+	char *ino_buf; /* CHUTED_INO_BUF bytes, mmap()ed */
+
+	struct queue queue;
+	struct pick pick;
+
+	struct slot *slots;
+	size_t nslots, slotcap;
+
+	/* names of bad entries already logged (a small ring) */
+	char logged[CHUTED_LOGGED_CAP][QUEUE_NAME_SIZE];
+	const char *logged_msg[CHUTED_LOGGED_CAP]; /* compared by address */
+	size_t nlogged;
+
+	bool stopping; /* TERM/INT: claim nothing more */
+	bool paused; /* a runner could not start: wait for retry_due_ms */
+	bool need_rescan; /* of new/ (and a check of run/) */
+	const char *rescan_why; /* for the log line */
+	bool need_rewatch; /* a watched dir went away */
+	int64_t retry_due_ms; /* mono time of a retry after an error, or 0 */
+	int64_t rescan_due_ms; /* mono time of the next periodic rescan, or 0 */
+	int64_t armed_ms; /* what the timerfd is set to, or 0 */
+	sigset_t sig_reset; /* signals not at SIG_DFL: runners reset these */
+
+	struct chuted_counts counts;
+};
+
+/* dispatch.c: slots, claims and what becomes of entries nobody runs. */
+int dispatch_slot_add(struct chuted *c, const char *id, pid_t pid);
+bool dispatch_slot_release_id(struct chuted *c, const char *id);
+bool dispatch_slot_release_pid(struct chuted *c, pid_t pid, char *id);
+/* Claims queued names while slots are free; rescans when the queue
+ * overflowed and has drained. */
+void dispatch_pump(struct chuted *c);
+/* Decides a job found in run/ with a free lock (lockfd held): back to new/
+ * when it never started, else failed/ "lost". Closes lockfd. */
+void dispatch_lost(struct chuted *c, const char *id, int lockfd);
+/* Logs msg (a string literal, compared by address) about name once: for
+ * an entry that stays where it is and is met again at every rescan. */
+void dispatch_log_once(
+    struct chuted *c, const char *name, const char *msg, int err);
+/* Copies name into buf with non-printable bytes as '?', for logs. */
+const char *dispatch_printable(const char *name, char *buf, size_t len);
+void dispatch_reap(struct chuted *c);
+
+/* watch.c: inotify on new/ and run/, scans. */
+int watch_open(struct chuted *c);
+int watch_rewatch(struct chuted *c);
+void watch_drain(void *arg);
+/* Refills the queue from a listing of new/ in FIFO order (why: for the
+ * log line; "periodic" logs at debug level only). 0 or -1. */
+int watch_scan_new(struct chuted *c, const char *why);
+/* Start-up (adopt true) or rescan: adopts running jobs, decides lost ones,
+ * removes empty claim leftovers, forgets adopted slots that left run/. */
+int watch_scan_run(struct chuted *c, bool adopt);
+
+/* sweep.c: the timerfd: periodic rescans and retries after errors. */
+int sweep_open(struct chuted *c);
+void sweep_arm(struct chuted *c);
+void sweep_fire(void *arg);
+
+/* Exit codes of a runner, which chuted counts when it reaps one. */
+#define RUNNER_EXIT_DONE 0 /* the job is in done/ */
+#define RUNNER_EXIT_FAILED 1 /* the job is in failed/ */
+#define RUNNER_EXIT_TROUBLE 2 /* the job may still be in run/ */
+
+/* runner.c: starts a detached runner for a claimed job; the runner inherits
+ * lockfd and the parent closes its copy. Returns the runner's pid, or -1 with
+ * errno, and then lockfd is still the caller's. */
+pid_t runner_start(struct chuted *c, const char *id, int lockfd);
+
+#endif

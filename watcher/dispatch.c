@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dispatch: the runner slots, the claim loop, and what becomes of entries
+ * nobody runs (bad entries, jobs whose runner is gone). A claim that loses
+ * a race is normal and silent. A failure tied to one entry is logged (once
+ * for an entry that stays in new/) and never stops the watcher.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chuted.h"
+#include "fate.h"
+#include "job.h"
+#include "log.h"
+#include "status.h"
+#include "timestamp.h"
+
+const char *
+dispatch_printable(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < len; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		buf[i] = (ch < 0x20 || ch >= 0x7f) ? '?' : (char)ch;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+void
+dispatch_log_once(struct chuted *c, const char *name, const char *msg, int err)
+{
+	char pr[QUEUE_NAME_SIZE];
+	size_t i,
+	    n = c->nlogged < CHUTED_LOGGED_CAP ? c->nlogged : CHUTED_LOGGED_CAP;
+
+	for (i = 0; i < n; i++)
+		if (c->logged_msg[i] == msg && strcmp(c->logged[i], name) == 0)
+			return;
+	if (strlen(name) < QUEUE_NAME_SIZE) {
+		i = c->nlogged++ % CHUTED_LOGGED_CAP;
+		strcpy(c->logged[i], name);
+		c->logged_msg[i] = msg;
+	}
+	log_warn("%s '%s': %s (logged once)", msg,
+	    dispatch_printable(name, pr, sizeof(pr)),
+	    err ? strerror(err) : "not a job");
+}
+
+int
+dispatch_slot_add(struct chuted *c, const char *id, pid_t pid)
+{
+	struct slot *s;
+
+	if (c->nslots == c->slotcap) {
+		size_t cap = c->slotcap ? 2 * c->slotcap : 16;
+
+		s = reallocarray(c->slots, cap, sizeof(*s));
+		if (s == NULL)
+			return -1;
+		c->slots = s;
+		c->slotcap = cap;
+	}
+	s = &c->slots[c->nslots++];
+	s->pid = pid;
+	strncpy(s->id, id, sizeof(s->id) - 1);
+	s->id[sizeof(s->id) - 1] = '\0';
+	return 0;
+}
+
+static void
+dispatch_slot_drop(struct chuted *c, size_t i)
+{
+	c->slots[i] = c->slots[--c->nslots];
+}
+
+bool
+dispatch_slot_release_id(struct chuted *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nslots; i++) {
+		if (strcmp(c->slots[i].id, id) == 0) {
+			dispatch_slot_drop(c, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+dispatch_slot_release_pid(struct chuted *c, pid_t pid, char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nslots; i++) {
+		if (c->slots[i].pid == pid) {
+			if (id != NULL)
+				strcpy(id, c->slots[i].id);
+			dispatch_slot_drop(c, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+dispatch_reject(struct chuted *c, const char *name)
+{
+	char newid[JOBID_NAME_MAX + 1] = "";
+	char pr[QUEUE_NAME_SIZE];
+
+	if (job_reject(&c->sp, name, newid, c->conf.fsync) < 0) {
+		dispatch_log_once(c, name, "cannot reject bad entry", errno);
+		return;
+	}
+	c->counts.rejected++;
+	log_warn("%s failed: rejected, not a job (new/%s)",
+	    newid[0] ? newid : name, dispatch_printable(name, pr, sizeof(pr)));
+}
+
+/* A lost claim is normally another watcher's win. But when the entry is
+ * still in new/ after EEXIST, a job of the same name is in run/: nothing
+ * announces when it leaves, so look again later. */
+static void
+dispatch_lost_claim(struct chuted *c, const char *name, int err)
+{
+	struct stat stb;
+
+	if (err != EEXIST ||
+	    fstatat(c->sp.dirfd[SPOOL_NEW], name, &stb, AT_SYMLINK_NOFOLLOW) <
+		0)
+		return;
+	dispatch_log_once(
+	    c, name, "waiting: a job of that name is running", EEXIST);
+	if (c->retry_due_ms == 0)
+		c->retry_due_ms = timestamp_mono_ms() + 1000;
+}
+
+/* Claims one queued name and starts its runner. */
+static void
+dispatch_claim(struct chuted *c, const char *name)
+{
+	int lockfd = -1;
+	pid_t pid;
+
+	switch (job_claim(&c->sp, name, &lockfd)) {
+	case JOB_CLAIMED:
+		break;
+	case JOB_CLAIM_LOST:
+		dispatch_lost_claim(c, name, errno);
+		return;
+	case JOB_CLAIM_BAD:
+		dispatch_reject(c, name);
+		return;
+	case JOB_CLAIM_ERROR:
+	default:
+		dispatch_log_once(c, name, "cannot claim", errno);
+		/* The entry stays in new/: look again a little later. */
+		if (c->retry_due_ms == 0)
+			c->retry_due_ms = timestamp_mono_ms() + 1000;
+		return;
+	}
+	c->counts.claimed++;
+	log_debug("%s claimed", name);
+	pid = runner_start(c, name, lockfd);
+	if (pid < 0) {
+		log_err("%s: cannot start a runner: %s; back to new/", name,
+		    strerror(errno));
+		/* We still hold the lock and nothing ran: requeue, pause. */
+		dispatch_lost(c, name, lockfd);
+		c->paused = true;
+		c->retry_due_ms = timestamp_mono_ms() + 1000;
+		return;
+	}
+	if (dispatch_slot_add(c, name, pid) < 0)
+		log_err(
+		    "%s: cannot count its runner: %s", name, strerror(errno));
+}
+
+void
+dispatch_pump(struct chuted *c)
+{
+	char name[QUEUE_NAME_SIZE];
+
+	while (!c->stopping && !c->paused && c->nslots < c->conf.jobs) {
+		if (!queue_pop(&c->queue, name)) {
+			/* Names were dropped: new/ still holds them. */
+			if (!c->queue.overflowed)
+				break;
+			if (watch_scan_new(c, "queue full") < 0 ||
+			    c->queue.len == 0)
+				break;
+			continue;
+		}
+		dispatch_claim(c, name);
+	}
+}
+
+/* A job in run/ whose status says it finished but which is still there (its
+ * runner could not move it): finish the move. */
+static int
+dispatch_finish_move(struct chuted *c, const char *id, enum spool_state to)
+{
+	if (job_move(&c->sp, id, SPOOL_RUN, to) < 0) {
+		if (!job_lost_race(errno) || errno == EEXIST)
+			dispatch_log_once(
+			    c, id, "cannot move finished job", errno);
+		return -1;
+	}
+	log_info("%s %s: moved out of run/ after its runner", id,
+	    spool_state_public(to));
+	return 0;
+}
+
+void
+dispatch_lost(struct chuted *c, const char *id, int lockfd)
+{
+	const struct fate *f;
+	struct status st;
+	int jobdirfd, rc;
+	bool started;
+
+	status_init(&st, id);
+	jobdirfd = openat(c->sp.dirfd[SPOOL_RUN], id,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (jobdirfd < 0) {
+		if (errno != ENOENT)
+			dispatch_log_once(c, id, "cannot open run/ job", errno);
+		goto out;
+	}
+	rc = status_read(jobdirfd, &st);
+	/* An unreadable status may hide a start: count it as started, so
+	 * that nothing can run twice. */
+	started = rc < 0 ? errno != ENOENT : st.state == SPOOL_RUN;
+	if (rc == 0 && (st.state == SPOOL_DONE || st.state == SPOOL_FAILED) &&
+	    st.finished_ms != 0) {
+		dispatch_finish_move(c, id, st.state);
+		goto out;
+	}
+	f = fate_of(started ? FATE_LOST : FATE_NEVER_STARTED);
+	if (f->reason != NULL) {
+		if (rc < 0)
+			status_init(&st, id);
+		snprintf(st.id, sizeof(st.id), "%s", id);
+		st.state = f->to;
+		st.finished_ms = timestamp_now_ms();
+		strcpy(st.reason, f->reason);
+		if (status_record_attempt(&st) < 0 ||
+		    status_write(jobdirfd, &st, c->conf.fsync) < 0)
+			log_warn(
+			    "%s: cannot write status: %s", id, strerror(errno));
+	}
+	if (job_move(&c->sp, id, SPOOL_RUN, f->to) < 0) {
+		if (!job_lost_race(errno) || errno == EEXIST)
+			dispatch_log_once(c, id, "cannot move job", errno);
+		goto out;
+	}
+	if (f->to == SPOOL_NEW) {
+		c->counts.requeued++;
+		log_info(
+		    "%s queued again: its claimer died before it started", id);
+	} else {
+		c->counts.lost++;
+		log_warn(
+		    "%s failed: lost its runner (attempt %u)", id, st.attempt);
+	}
+out:
+	status_fini(&st);
+	if (jobdirfd >= 0)
+		close(jobdirfd);
+	if (lockfd >= 0)
+		close(lockfd);
+}
+
+void
+dispatch_reap(struct chuted *c)
+{
+	char id[JOBID_NAME_MAX + 1];
+	pid_t pid;
+	int wstatus, lockfd;
+
+	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+		bool ours = dispatch_slot_release_pid(c, pid, id);
+
+		if (WIFEXITED(wstatus) &&
+		    WEXITSTATUS(wstatus) == RUNNER_EXIT_DONE) {
+			c->counts.done++;
+			continue;
+		}
+		if (WIFEXITED(wstatus) &&
+		    WEXITSTATUS(wstatus) == RUNNER_EXIT_FAILED) {
+			c->counts.failed++;
+			continue;
+		}
+		if (!ours)
+			continue;
+		/* The runner itself failed: its job may still be in run/. */
+		log_warn("%s: runner %ld ended abnormally (status 0x%x)", id,
+		    (long)pid, (unsigned)wstatus);
+		lockfd = job_lock_probe(&c->sp, id);
+		if (lockfd >= 0)
+			dispatch_lost(c, id, lockfd);
+	}
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * chuted: the watcher. Set-up (options, config, spool, signals, inotify,
+ * adoption of run/, a first scan of new/), then one thread and one epoll
+ * loop over inotify, a signalfd and a timerfd. Setup failures exit (64
+ * usage, 78 bad config, 1 other); after READY nothing tied to one job takes
+ * the watcher down. TERM/INT stop claiming and exit at once: runners are
+ * detached and go on. HUP reloads the config (a bad one is logged and the
+ * old one kept); USR1 logs counts; CHLD reaps runners.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "chuted.h"
+#include "log.h"
+#include "notify.h"
+#include "timestamp.h"
+
+#define EXIT_USAGE 64
+#define EXIT_CONFIG 78
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: chuted [-v] [--syslog] [--init] [-c FILE] [-s DIR]\n"
+	    "  -c, --config FILE  configuration (default: $CHUTE_CONFIG, "
+	    "else %s)\n"
+	    "  -s, --spool DIR    spool directory (overrides the config)\n"
+	    "      --init         create the spool when it is missing\n"
+	    "      --syslog       log to syslog instead of stderr\n"
+	    "  -v, --verbose      debug logging\n"
+	    "  -h, --help         this help\n"
+	    "      --version      print the version\n",
+	    CONF_DEFAULT_PATH);
+}
+
+/* fds 0-2 must be open, or our own fds would take their numbers. */
+static void
+main_safe_stdio(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+static void
+main_apply_level(struct chuted *c)
+{
+	log_set_level(c->verbose ? LOG_DEBUG : c->conf.log_level);
+}
+
+/* Loads the config into cf (conf_init()ed); -s overrides the spool, which
+ * is made absolute. 0, or -1 with the message in err. */
+static int
+main_load_conf(struct chuted *c, struct conf *cf, char *err, size_t errlen)
+{
+	if (conf_load_located(cf, c->cli_conf, err, errlen) < 0)
+		return -1;
+	if (c->cli_spool != NULL &&
+	    conf_set_string(&cf->spool, c->cli_spool) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (cf->handler[0] != '/')
+		log_warn("%s: handler %s is not an absolute path: it is run "
+			 "from each job's directory",
+		    cf->path ? cf->path : "(defaults)", cf->handler);
+	if (cf->jobs == 0) {
+		snprintf(err, errlen, "%s: jobs must be at least 1",
+		    cf->path ? cf->path : "(defaults)");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+main_reload(struct chuted *c)
+{
+	char err[CONF_ERR_LEN];
+	struct conf cf;
+
+	conf_init(&cf);
+	if (main_load_conf(c, &cf, err, sizeof(err)) < 0) {
+		log_err(
+		    "reload failed, keeping the old configuration: %s", err);
+		conf_fini(&cf);
+		return;
+	}
+	/* The spool stays: moving one means a restart. */
+	if (strcmp(cf.spool, c->conf.spool) != 0) {
+		char *real = realpath(cf.spool, NULL);
+
+		if (real == NULL || strcmp(real, c->conf.spool) != 0)
+			log_warn("reload: spool change to %s needs a restart",
+			    cf.spool);
+		free(real);
+		if (conf_set_string(&cf.spool, c->conf.spool) < 0) {
+			log_err("reload: %s", strerror(errno));
+			conf_fini(&cf);
+			return;
+		}
+	}
+	conf_fini(&c->conf);
+	c->conf = cf;
+	c->rescan_due_ms = 0;
+	main_apply_level(c);
+	log_info("reloaded %s: handler %s, jobs %u",
+	    c->conf.path ? c->conf.path : "(defaults)", c->conf.handler,
+	    c->conf.jobs);
+}
+
+static void
+main_counts(struct chuted *c)
+{
+	log_info("counts: %zu queued%s, %zu running, %lu claimed, %lu done, "
+		 "%lu failed, %lu rejected, %lu lost, %lu requeued",
+	    c->queue.len, c->queue.overflowed ? " (+ more in new/)" : "",
+	    c->nslots, c->counts.claimed, c->counts.done, c->counts.failed,
+	    c->counts.rejected, c->counts.lost, c->counts.requeued);
+}
+
+static void
+main_signal(void *arg)
+{
+	struct chuted *c = arg;
+	struct signalfd_siginfo si;
+	ssize_t n;
+
+	for (;;) {
+		n = read(c->sig_w.fd, &si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(si))
+			return;
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("%s: stopping; %zu runners go on",
+			    strsignal((int)si.ssi_signo), c->nslots);
+			c->stopping = true;
+			break;
+		case SIGHUP:
+			main_reload(c);
+			break;
+		case SIGUSR1:
+			main_counts(c);
+			break;
+		case SIGCHLD:
+			dispatch_reap(c);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* What the callbacks asked for, then claims; once per loop round. */
+static void
+main_step(struct chuted *c)
+{
+	int64_t now;
+
+	if (c->stopping)
+		return;
+	if (c->need_rewatch) {
+		now = timestamp_mono_ms();
+		if (c->retry_due_ms == 0 || now >= c->retry_due_ms) {
+			if (watch_rewatch(c) < 0) {
+				log_err("spool %s: cannot watch again: %s",
+				    c->sp.path, strerror(errno));
+				c->retry_due_ms = now + 1000;
+			}
+		}
+	}
+	if (c->need_rescan && !c->need_rewatch) {
+		c->need_rescan = false;
+		watch_scan_run(c, false);
+		watch_scan_new(c, c->rescan_why ? c->rescan_why : "rescan");
+		c->rescan_why = NULL;
+	}
+	dispatch_pump(c);
+	sweep_arm(c);
+}
+
+static int
+main_signals(struct chuted *c)
+{
+	struct sigaction sa;
+	sigset_t set;
+	int sig;
+
+	/* Dispositions inherited as SIG_IGN survive exec: note every signal
+	 * not at SIG_DFL once, so that each runner resets only those. */
+	sigemptyset(&c->sig_reset);
+	sigaddset(&c->sig_reset, SIGPIPE);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+			sigaddset(&c->sig_reset, sig);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	/* A closed stderr must not kill the watcher; runners reset this. */
+	signal(SIGPIPE, SIG_IGN);
+	c->sig_w.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (c->sig_w.fd < 0)
+		return -1;
+	c->sig_w.cb = main_signal;
+	c->sig_w.arg = c;
+	return loop_add(&c->loop, &c->sig_w);
+}
+
+/* Resolves the spool path, creating the spool first with --init. */
+static void
+main_open_spool(struct chuted *c, bool init)
+{
+	char *real;
+
+	if (init && spool_init(c->conf.spool, (gid_t)-1) < 0)
+		log_fatal(1, "cannot create spool %s: %s", c->conf.spool,
+		    strerror(errno));
+	real = realpath(c->conf.spool, NULL);
+	if (real == NULL)
+		log_fatal(1, "spool %s: %s%s", c->conf.spool, strerror(errno),
+		    errno == ENOENT ? " (create it with chute init, or run "
+				      "chuted --init)"
+				    : "");
+	if (conf_set_string(&c->conf.spool, real) < 0)
+		log_fatal(1, "%s", strerror(errno));
+	free(real);
+	if (spool_open(&c->sp, c->conf.spool) < 0)
+		log_fatal(1, "spool %s: %s", c->conf.spool, strerror(errno));
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_SYSLOG = 256, OPT_VERSION, OPT_INIT };
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"spool", required_argument, NULL, 's'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"syslog", no_argument, NULL, OPT_SYSLOG},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {"init", no_argument, NULL, OPT_INIT},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct chuted c;
+	char err[CONF_ERR_LEN];
+	bool init = false;
+	int ch;
+
+	main_safe_stdio();
+	while ((ch = getopt_long(argc, argv, "c:s:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			c.cli_conf = optarg;
+			break;
+		case 's':
+			c.cli_spool = optarg;
+			break;
+		case 'v':
+			c.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_SYSLOG:
+			c.use_syslog = true;
+			break;
+		case OPT_VERSION:
+			printf("chuted %s\n", CHUTE_VERSION);
+			return 0;
+		case OPT_INIT:
+			init = true;
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_open("chuted", c.use_syslog);
+
+	conf_init(&c.conf);
+	if (main_load_conf(&c, &c.conf, err, sizeof(err)) < 0)
+		log_fatal(EXIT_CONFIG, "%s", err);
+	main_apply_level(&c);
+	main_open_spool(&c, init);
+	/* Work each runner would redo after its fork: the time zone (glibc
+	 * reads it even for UTC conversions) and jansson's hash seed. */
+	tzset();
+	json_object_seed(0);
+	if (queue_init(&c.queue, CHUTED_QUEUE_CAP) < 0 ||
+	    pick_init(&c.pick, CHUTED_QUEUE_CAP) < 0)
+		log_fatal(1, "%s", strerror(errno));
+	if (loop_open(&c.loop) < 0 || main_signals(&c) < 0)
+		log_fatal(1, "event loop: %s", strerror(errno));
+	if (watch_open(&c) < 0)
+		log_fatal(1, "inotify on %s: %s", c.sp.path, strerror(errno));
+	if (sweep_open(&c) < 0)
+		log_fatal(1, "timerfd: %s", strerror(errno));
+
+	/* Watches first, then the scans: nothing falls in between. */
+	if (watch_scan_run(&c, true) < 0)
+		log_fatal(1, "cannot adopt run/ in %s", c.sp.path);
+	if (watch_scan_new(&c, "start-up") < 0)
+		log_fatal(1, "cannot scan new/ in %s", c.sp.path);
+	log_info("ready: spool %s, handler %s, jobs %u, %zu adopted", c.sp.path,
+	    c.conf.handler, c.conf.jobs, c.nslots);
+	if (notify_send("READY=1") < 0)
+		log_warn("sd_notify: %s", strerror(errno));
+
+	main_step(&c);
+	while (!c.stopping) {
+		if (loop_run_once(&c.loop, -1) < 0) {
+			log_err("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		main_step(&c);
+	}
+	notify_send("STOPPING=1");
+
+	close(c.ino_w.fd);
+	if (c.ino_buf != NULL)
+		munmap(c.ino_buf, CHUTED_INO_BUF);
+	close(c.sig_w.fd);
+	close(c.timer_w.fd);
+	loop_close(&c.loop);
+	spool_close(&c.sp);
+	queue_fini(&c.queue);
+	pick_fini(&c.pick);
+	free(c.slots);
+	conf_fini(&c.conf);
+	return c.stopping ? 0 : 1;
+}

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * runner: the detached child that runs one claimed job. chuted forks it; it
+ * leaves chuted's session and signal set-up, keeps only stderr (for its log
+ * lines), the claim's lock fd and the spool's O_PATH directory fds, records
+ * "running",
+ * spawns the handler (vfork + exec: HANDLER JOBDIR, cwd JOBDIR, stdin
+ * /dev/null, output to JOBDIR/stdout and JOBDIR/stderr, its own process
+ * group, SIGKILL when the runner dies, fds 0-2 only), enforces the timeout,
+ * records the outcome and renames the job to done/ or failed/. It holds the
+ * lock until the job has left run/, so a runner that dies leaves a free lock
+ * and its job is found lost; a dead chuted leaves its runners running.
+ *
+ * fsync (conf fsync=yes), only where a guarantee needs it:
+ * - "running" is written with fsync (file and job dir), then run/ is synced,
+ *   all before the handler starts. Otherwise a power loss could leave a
+ *   started job looking never started (no status, or back in new/), and it
+ *   would run a second time (guarantee 2).
+ * - the final status is written without fsync: it precedes the rename out of
+ *   run/, and the destination directory is synced after that rename. If the
+ *   machine dies before that sync, the job is still in run/ with "running"
+ *   and a free lock: it becomes failed/ "lost" (guarantee 1 holds, nothing
+ *   runs twice). After the sync the rename is durable, and on the usual
+ *   journalling filesystems the status written before it is too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "chuted.h"
+#include "fate.h"
+#include "fsio.h"
+#include "job.h"
+#include "log.h"
+#include "status.h"
+#include "timestamp.h"
+
+#define RUNNER_JOB_PEEK 4096 /* bytes of a job file read for "submitted" */
+
+extern char **environ;
+
+/* What the vfork child needs; it writes only `err` and `stage`. */
+struct runner_spawn {
+	char *argv[3];
+	int jobdirfd, infd, outfd, errfd;
+	pid_t runner_pid;
+	volatile int err;
+	volatile int stage; /* 0 ok, 1 chdir, 2 exec */
+};
+
+/* Every disposition back to SIG_DFL (chuted handles none itself: it uses
+ * a signalfd; those it or its parent set to SIG_IGN are in reset), and an
+ * empty mask: a blocked or ignored SIGTERM would survive exec. */
+static void
+runner_reset_signals(const sigset_t *reset)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(reset, sig) == 1)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The handler's side of vfork: only system calls, and _exit. */
+static _Noreturn void
+runner_child(struct runner_spawn *s)
+{
+	setpgid(0, 0);
+	/* A killed runner must not leave a handler behind that could run a
+	 * second time beside the retried job. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != s->runner_pid)
+		_exit(127);
+	if (fchdir(s->jobdirfd) < 0) {
+		s->err = errno;
+		s->stage = 1;
+		_exit(127);
+	}
+	if (dup2(s->infd, 0) < 0 || dup2(s->outfd, 1) < 0 ||
+	    dup2(s->errfd, 2) < 0) {
+		s->err = errno;
+		s->stage = 1;
+		_exit(127);
+	}
+	close_range(3, ~0U, 0);
+	execve(s->argv[0], s->argv, environ);
+	s->err = errno;
+	s->stage = 2;
+	_exit(127);
+}
+
+static pid_t
+runner_vfork(struct runner_spawn *s)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		runner_child(s);
+	return pid;
+}
+
+static void
+runner_kill(pid_t pid, int sig)
+{
+	if (kill(-pid, sig) < 0)
+		kill(pid, sig);
+}
+
+/* Waits for the handler; at the deadline SIGTERM to its group, SIGKILL after
+ * kill_grace. Sets *timed_out when it had to. 0, or -1 with errno. */
+static int
+runner_wait(const struct conf *cf, pid_t pid, int *wstatus, bool *timed_out)
+{
+	int64_t deadline = -1, now;
+	int pidfd = -1, phase = 0, n;
+	struct pollfd pfd;
+
+	*timed_out = false;
+	if (cf->timeout_ms > 0) {
+		pidfd = pidfd_open(pid, 0);
+		if (pidfd < 0)
+			log_warn("pidfd_open: %s: no timeout for pid %ld",
+			    strerror(errno), (long)pid);
+		else
+			deadline = timestamp_mono_ms() + cf->timeout_ms;
+	}
+	while (pidfd >= 0) {
+		now = timestamp_mono_ms();
+		pfd.fd = pidfd;
+		pfd.events = POLLIN;
+		n = poll(&pfd, 1,
+		    deadline < 0 ? -1
+				 : (int)(deadline > now ? deadline - now : 0));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != 0)
+			break; /* exited (or poll failed: just wait) */
+		if (phase == 0) {
+			*timed_out = true;
+			runner_kill(pid, SIGTERM);
+			deadline = timestamp_mono_ms() + cf->kill_grace_ms;
+			phase = 1;
+		} else {
+			runner_kill(pid, SIGKILL);
+			deadline = -1;
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	while (waitpid(pid, wstatus, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/* "submitted" of a first attempt: the job file's own field when it is
+ * chute's JSON (its producers write it near the start; only the head of
+ * the file is read), else the job file's mtime. */
+static int64_t
+runner_submitted(int lockfd)
+{
+	static const char key[] = "\"submitted\"";
+	char buf[RUNNER_JOB_PEEK + 1], *p, *end;
+	struct stat stb;
+	int64_t ms = 0;
+	ssize_t n;
+
+	n = pread(lockfd, buf, RUNNER_JOB_PEEK, 0);
+	if (n > 0 && buf[0] == '{') {
+		buf[n] = '\0';
+		p = strstr(buf, key);
+		if (p != NULL) {
+			p += sizeof(key) - 1;
+			p += strspn(p, " \t\r\n");
+			if (*p == ':')
+				p += 1 + strspn(p + 1, " \t\r\n");
+			end = *p == '"' ? strchr(p + 1, '"') : NULL;
+			if (end != NULL) {
+				*end = '\0';
+				if (timestamp_parse(p + 1, &ms) < 0)
+					ms = 0;
+			}
+		}
+	}
+	if (ms == 0 && fstat(lockfd, &stb) == 0)
+		ms = (int64_t)stb.st_mtim.tv_sec * 1000 +
+		    stb.st_mtim.tv_nsec / 1000000;
+	return ms;
+}
+
+static void
+runner_setenv(const struct spool *sp, const char *id, const char *jobdir,
+    unsigned attempt)
+{
+	char job[PATH_MAX + 8], num[16];
+
+	snprintf(job, sizeof(job), "%s/job", jobdir);
+	snprintf(num, sizeof(num), "%u", attempt);
+	if (setenv("CHUTE_ID", id, 1) < 0 || setenv("CHUTE_JOB", job, 1) < 0 ||
+	    setenv("CHUTE_ATTEMPT", num, 1) < 0 ||
+	    setenv("CHUTE_SPOOL", sp->path, 1) < 0)
+		log_warn("%s: setenv: %s", id, strerror(errno));
+}
+
+static int
+runner_open_out(int jobdirfd, const char *name)
+{
+	return openat(jobdirfd, name,
+	    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+}
+
+/* Runs the handler; fills *wstatus (127 when it could not be executed). */
+static void
+runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
+    const char *jobdir, int *wstatus, bool *timed_out)
+{
+	struct runner_spawn s;
+	pid_t pid;
+
+	memset(&s, 0, sizeof(s));
+	*timed_out = false;
+	*wstatus = 127 << 8;
+	s.argv[0] = cf->handler;
+	s.argv[1] = (char *)jobdir;
+	s.argv[2] = NULL;
+	s.jobdirfd = jobdirfd;
+	s.runner_pid = getpid();
+	s.infd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	s.outfd = runner_open_out(jobdirfd, "stdout");
+	s.errfd = runner_open_out(jobdirfd, "stderr");
+	if (s.infd < 0 || s.outfd < 0 || s.errfd < 0) {
+		log_err("%s: cannot open the handler's stdio: %s", id,
+		    strerror(errno));
+		goto out;
+	}
+	pid = runner_vfork(&s);
+	if (pid < 0) {
+		s.err = errno;
+		s.stage = 2;
+	} else {
+		setpgid(pid, pid); /* EACCES once it has exec'd: fine */
+		if (runner_wait(cf, pid, wstatus, timed_out) < 0)
+			log_err("%s: waitpid: %s", id, strerror(errno));
+	}
+	if (s.stage != 0) {
+		dprintf(s.errfd, "chute: cannot %s %s: %s\n",
+		    s.stage == 1 ? "enter" : "execute",
+		    s.stage == 1 ? jobdir : cf->handler, strerror(s.err));
+		*wstatus = 127 << 8;
+	}
+out:
+	if (s.infd >= 0)
+		close(s.infd);
+	if (s.outfd >= 0)
+		close(s.outfd);
+	if (s.errfd >= 0)
+		close(s.errfd);
+}
+
+static void
+runner_seconds(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 0)
+		ms = 0;
+	snprintf(buf, len, "%" PRId64 ".%03ds", ms / 1000, (int)(ms % 1000));
+}
+
+/* Everything after the fork that can fail; returns the runner's exit code. */
+static int
+runner_run(
+    const struct conf *cf, const struct spool *sp, const char *id, int lockfd)
+{
+	char jobdir[PATH_MAX], queued[32], ran[32], what[64];
+	const struct fate *f;
+	struct status st;
+	int jobdirfd = -1, wstatus, rc = RUNNER_EXIT_TROUBLE, n;
+	bool timed_out;
+
+	status_init(&st, id);
+	jobdirfd = openat(sp->dirfd[SPOOL_RUN], id,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	n = snprintf(jobdir, sizeof(jobdir), "%s/%s/%s", sp->path,
+	    spool_state_dirname(SPOOL_RUN), id);
+	if (jobdirfd < 0 || n < 0 || (size_t)n >= sizeof(jobdir)) {
+		log_err("%s: runner: cannot open run/%s: %s", id, id,
+		    strerror(jobdirfd < 0 ? errno : ENAMETOOLONG));
+		goto out;
+	}
+	if (status_read(jobdirfd, &st) < 0 && errno != ENOENT)
+		log_warn(
+		    "%s: ignoring unreadable status: %s", id, strerror(errno));
+	snprintf(st.id, sizeof(st.id), "%s", id);
+	st.state = SPOOL_RUN;
+	st.attempt++;
+	if (st.submitted_ms == 0)
+		st.submitted_ms = runner_submitted(lockfd);
+	st.started_ms = timestamp_now_ms();
+	st.finished_ms = 0;
+	st.exit_code = -1;
+	st.signal = 0;
+	st.reason[0] = '\0';
+	st.runner_pid = getpid();
+	st.not_before_ms = 0;
+	if (status_write(jobdirfd, &st, cf->fsync) < 0 ||
+	    (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_RUN]) < 0)) {
+		/* Without a durable "running" the handler may not start. */
+		log_err("%s: cannot record the start: %s", id, strerror(errno));
+		wstatus = 127 << 8;
+		timed_out = false;
+	} else {
+		runner_seconds(
+		    st.started_ms - st.submitted_ms, queued, sizeof(queued));
+		log_info("%s running: attempt %u, queued %s", id, st.attempt,
+		    queued);
+		runner_setenv(sp, id, jobdir, st.attempt);
+		runner_spawn_handler(
+		    cf, id, jobdirfd, jobdir, &wstatus, &timed_out);
+	}
+
+	f = fate_of(fate_from_wstatus(wstatus, timed_out));
+	st.state = f->to;
+	st.finished_ms = timestamp_now_ms();
+	st.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+	st.signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+	snprintf(st.reason, sizeof(st.reason), "%s", f->reason);
+	if (status_record_attempt(&st) < 0 ||
+	    status_write(jobdirfd, &st, false) < 0)
+		log_warn("%s: cannot write the final status: %s", id,
+		    strerror(errno));
+	if (job_move(sp, id, SPOOL_RUN, f->to) < 0) {
+		log_err("%s: cannot move it to %s/: %s", id,
+		    spool_state_dirname(f->to), strerror(errno));
+		goto out;
+	}
+	if (cf->fsync && fsio_fsync_dir(sp->dirfd[f->to]) < 0)
+		log_warn("%s: fsync %s/: %s", id, spool_state_dirname(f->to),
+		    strerror(errno));
+	if (st.signal != 0)
+		snprintf(
+		    what, sizeof(what), "signal %d (%s)", st.signal, st.reason);
+	else
+		snprintf(what, sizeof(what), "exit %d (%s)", st.exit_code,
+		    st.reason);
+	runner_seconds(st.started_ms - st.submitted_ms, queued, sizeof(queued));
+	runner_seconds(st.finished_ms - st.started_ms, ran, sizeof(ran));
+	log_msg(f->to == SPOOL_DONE ? LOG_INFO : LOG_WARNING,
+	    "%s %s: %s, attempt %u, queued %s, ran %s", id,
+	    spool_state_public(f->to), what, st.attempt, queued, ran);
+	rc = f->to == SPOOL_DONE ? RUNNER_EXIT_DONE : RUNNER_EXIT_FAILED;
+out:
+	status_fini(&st);
+	if (jobdirfd >= 0)
+		close(jobdirfd);
+	return rc;
+}
+
+static int
+runner_cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Closes every fd from 3 up but those in keep (the lock and the spool's
+ * O_PATH directory fds): no inotify, epoll, signalfd or timerfd of chuted's
+ * survives in the runner. */
+static void
+runner_close_fds(int *keep, size_t nkeep)
+{
+	unsigned lo = 3;
+	size_t i;
+
+	qsort(keep, nkeep, sizeof(*keep), runner_cmp_int);
+	for (i = 0; i < nkeep; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+}
+
+/* The runner: first leave everything of chuted's behind. */
+static _Noreturn void
+runner_main(struct chuted *c, const char *id, int lockfd)
+{
+	int keep[SPOOL_NSTATES + 2], nullfd;
+	size_t nkeep = 0, i;
+
+	setsid();
+	runner_reset_signals(&c->sig_reset);
+	if (c->use_syslog)
+		closelog(); /* reconnects lazily, on a socket of its own */
+	keep[nkeep++] = lockfd;
+	keep[nkeep++] = c->sp.rootfd;
+	for (i = 0; i < SPOOL_NSTATES; i++)
+		keep[nkeep++] = c->sp.dirfd[i];
+	runner_close_fds(keep, nkeep);
+	nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nullfd >= 0) {
+		dup2(nullfd, 0);
+		dup2(nullfd, 1);
+		close(nullfd);
+	}
+	_exit(runner_run(&c->conf, &c->sp, id, lockfd));
+}
+
+pid_t
+runner_start(struct chuted *c, const char *id, int lockfd)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		runner_main(c, id, lockfd);
+	/* The lock lives in the open file description the runner shares. */
+	close(lockfd);
+	return pid;
+}
