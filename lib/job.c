@@ -102,7 +102,13 @@ job_claim_dir(const struct spool *sp, const char *name, int *lockfd)
 	}
 	fd = openat(dirfd, "job", JOB_OPEN_FLAGS);
 	if (fd == -1) {
-		if (errno == ENOENT || errno == ELOOP || errno == EACCES ||
+		/* ENOENT/ESTALE with the directory no longer at new/NAME is a
+		 * lost race seen through a stale cache (GlusterFS: another
+		 * host moved it on): never call another host's job bad. */
+		if ((errno == ENOENT || errno == ESTALE) &&
+		    !job_same_file(dirfd, sp->dirfd[SPOOL_NEW], name))
+			res = JOB_CLAIM_LOST;
+		else if (errno == ENOENT || errno == ELOOP || errno == EACCES ||
 		    errno == ENXIO || errno == ENODEV || errno == EPERM)
 			res = JOB_CLAIM_BAD;
 		goto out;
