@@ -39,8 +39,11 @@ classify(const char *s, size_t n, size_t *used)
 	}
 	for (j = 0; j < n && j < PAD_MAX && (s[j] == ' ' || s[j] == '\t'); j++)
 		;
+	/* Even after PAD_MAX blanks the next byte decides (a line end makes
+	 * it a delimiter), so wait for it: else the split of the body into
+	 * feeds would change the parse. */
 	if (j == n)
-		return j < PAD_MAX ? DELIM_NEED_MORE : DELIM_NOT;
+		return DELIM_NEED_MORE;
 	if (s[j] == '\n') {
 		*used = j + 1;
 		return DELIM_NEXT;
