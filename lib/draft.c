@@ -445,7 +445,8 @@ int
 draft_publish(struct draft *d)
 {
 	json_t *job = NULL;
-	char *text = NULL;
+	char *text = NULL, *line;
+	size_t len;
 	int fd = -1, saved, rc = -1;
 
 	if (draft_check(d) == -1)
@@ -458,11 +459,17 @@ draft_publish(struct draft *d)
 		errno = ENOMEM;
 		goto out;
 	}
+	/* The newline goes in the same buffer: one write(2), not two. */
+	len = strlen(text);
+	if ((line = realloc(text, len + 2)) == NULL)
+		goto out;
+	text = line;
+	text[len++] = '\n';
+	text[len] = '\0';
 	fd = draft_create_file(d->dirfd, "job");
 	if (fd == -1)
 		goto out;
-	if (fsio_write_all(fd, text, strlen(text)) == -1 ||
-	    fsio_write_all(fd, "\n", 1) == -1)
+	if (fsio_write_all(fd, text, len) == -1)
 		goto out;
 	saved = draft_close_file(d, fd);
 	fd = -1;

@@ -3,6 +3,9 @@
  * timestamp: clocks in milliseconds and RFC 3339 UTC text. Formatting always
  * writes "YYYY-MM-DDTHH:MM:SS.mmmZ" (years 0000-9999 only); parsing is strict
  * (UTC only, every field range-checked) and returns EINVAL for anything else.
+ * Calendar arithmetic is done here (proleptic Gregorian, H. Hinnant's
+ * days_from_civil), not with gmtime_r()/timegm(): glibc's first call to those
+ * reads /etc/localtime, seven syscalls that every chute.cgi request paid.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -14,6 +17,42 @@
 
 /* 9999-12-31T23:59:59Z, the last second formatting can write. */
 #define TIMESTAMP_MAX_SECS 253402300799LL
+/* 0000-01-01T00:00:00Z, the first. */
+#define TIMESTAMP_MIN_SECS (-62167219200LL)
+#define TIMESTAMP_DAY_SECS 86400
+
+/* Days since 1970-01-01 of year-month-day (month 1-12). */
+static int64_t
+timestamp_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* The inverse: year, month (1-12) and day of days since 1970-01-01. */
+static void
+timestamp_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
 
 int64_t
 timestamp_now_ms(void)
@@ -36,26 +75,31 @@ timestamp_mono_ms(void)
 int
 timestamp_format(int64_t ms, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t secs;
-	int64_t frac;
+	int64_t frac, secs, days, sod, year;
+	unsigned mon, mday;
 	int n;
 
 	/* floor division, so that times before 1970 format correctly */
 	frac = ms % 1000;
-	secs = (time_t)(ms / 1000);
+	secs = ms / 1000;
 	if (frac < 0) {
 		frac += 1000;
 		secs--;
 	}
-	if (gmtime_r(&secs, &tm) == NULL || tm.tm_year < -1900 ||
-	    tm.tm_year > 9999 - 1900) {
+	if (secs < TIMESTAMP_MIN_SECS || secs > TIMESTAMP_MAX_SECS) {
 		errno = EINVAL;
 		return -1;
 	}
-	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (int)frac);
+	days = secs / TIMESTAMP_DAY_SECS;
+	sod = secs % TIMESTAMP_DAY_SECS;
+	if (sod < 0) {
+		sod += TIMESTAMP_DAY_SECS;
+		days--;
+	}
+	timestamp_civil_from_days(days, &year, &mon, &mday);
+	n = snprintf(buf, len, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)year,
+	    mon, mday, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
+	    (int)frac);
 	if (n < 0 || (size_t)n >= len) {
 		errno = EINVAL;
 		return -1;
@@ -94,8 +138,7 @@ timestamp_parse(const char *text, int64_t *ms)
 	static const int mdays[] = {
 	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	const char *p = text;
-	struct tm tm;
-	time_t secs;
+	int64_t secs;
 	int year, mon, mday, hour, min, sec, frac = 0, scale = 100;
 	bool leap;
 
@@ -135,14 +178,10 @@ timestamp_parse(const char *text, int64_t *ms)
 	    (mon == 2 && mday == 29 && !leap) || hour > 23 || min > 59 ||
 	    sec > 60)
 		goto bad;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = mday;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec; /* a leap second normalises to the next minute */
-	secs = timegm(&tm);
+	/* a leap second normalises to the next minute */
+	secs = timestamp_days_from_civil(year, (unsigned)mon, (unsigned)mday) *
+		TIMESTAMP_DAY_SECS +
+	    hour * 3600 + min * 60 + sec;
 	/* 9999-12-31T23:59:60 normalises into year 10000, which
 	 * timestamp_format() cannot write: refuse what cannot round-trip. */
 	if (secs > TIMESTAMP_MAX_SECS)
