@@ -33,6 +33,24 @@ struct slot {
 
 struct chuted_counts {
 	unsigned long claimed, done, failed, rejected, lost, requeued;
+	unsigned long retried, cancelled, removed;
+};
+
+/* A job in new/ whose not_before is still to come. */
+struct defer {
+	char name[JOBID_NAME_MAX + 1];
+	int64_t due_ms; /* wall clock (not_before) */
+};
+
+/* Retention (retain.c): a slice-wise pass over done/, failed/ and tmp/,
+ * and the bounded removal of SPOOL/.trash. */
+struct retain {
+	int trashfd; /* O_PATH on SPOOL/.trash, or -1 */
+	void *dir; /* DIR * of the pass in progress, or NULL */
+	int pass_state; /* the state dir being listed */
+	bool trash_busy; /* .trash may hold something */
+	int64_t next_pass_ms; /* mono time of the next pass */
+	int64_t due_ms; /* mono time of the next tick, or 0 */
 };
 
 struct chuted {
@@ -57,6 +75,15 @@ struct chuted {
 	struct pool_runner **runners; /* pool.c: long-lived runners */
 	size_t nrunners, runnercap;
 	unsigned conf_gen; /* bumped by each reload: older runners retire */
+
+	struct defer *defers; /* retries waiting for their not_before */
+	size_t ndefers, defercap;
+
+	struct retain retain;
+	bool no_inotify; /* --no-inotify: rescans only */
+	int wd_cancel; /* -1 when not watched */
+	bool need_cancel_scan; /* list cancel/ in the next step */
+	int64_t cancel_due_ms; /* mono time of a cancel look again, or 0 */
 
 	/* names of bad entries already logged (a small ring) */
 	char logged[CHUTED_LOGGED_CAP][QUEUE_NAME_SIZE];
@@ -93,6 +120,23 @@ void dispatch_log_once(
 /* Copies name into buf with non-printable bytes as '?', for logs. */
 const char *dispatch_printable(const char *name, char *buf, size_t len);
 void dispatch_reap(struct chuted *c);
+/* Like dispatch_lost(); with cancel, the job fails "cancelled" instead
+ * (never retried; an attempt that never started is not counted). */
+void dispatch_end_locked(
+    struct chuted *c, const char *id, int lockfd, bool cancel);
+/* Remembers that new/NAME is not due before due_ms (wall clock). */
+void dispatch_defer(struct chuted *c, const char *name, int64_t due_ms);
+/* Queues the deferred names whose time has come. */
+void dispatch_due(struct chuted *c);
+
+/* stop.c: the watcher side of cancel/: handles cancel/NAME; lists cancel/. */
+void stop_handle(struct chuted *c, const char *name);
+int stop_scan(struct chuted *c);
+
+/* retain.c: retention of done/ and failed/ (`keep`), tmp/ leftovers. */
+int retain_open(struct chuted *c);
+void retain_tick(struct chuted *c);
+void retain_close(struct chuted *c);
 
 /* watch.c: inotify on new/ and run/, scans. */
 int watch_open(struct chuted *c);
@@ -115,6 +159,7 @@ void sweep_fire(void *arg);
 #define RUNNER_EXIT_DONE 0 /* the job is in done/ */
 #define RUNNER_EXIT_FAILED 1 /* the job is in failed/ */
 #define RUNNER_EXIT_TROUBLE 2 /* the job may still be in run/ */
+#define RUNNER_EXIT_RETRY 3 /* the job is back in new/ with not_before */
 
 /* chuted -> runner, one SOCK_SEQPACKET message per job, with the claim's
  * lock fd attached (SCM_RIGHTS). */
@@ -145,5 +190,18 @@ void pool_close(struct chuted *c);
  * reset once), serving jobs received on sock until EOF; the lock of each is
  * held until its job has left run/. Never returns. */
 _Noreturn void runner_serve(struct chuted *c, int sock);
+
+struct fate;
+struct status;
+/* Ends an attempt of run/ID (the caller holds its lock; st is its status,
+ * with attempt, started, exit_code and signal of the attempt): sets the
+ * reason and finish time, records the attempt in the history when f costs
+ * one, and sends the job to f->to, or back to new/ with not_before while
+ * `retries` allows. Writes the status, then moves the job (still locked).
+ * *to says where it went. 0, or -1 with errno when the move failed (logged;
+ * the job is still in run/). */
+int runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
+    int jobdirfd, struct status *st, const struct fate *f,
+    enum spool_state *to);
 
 #endif

@@ -134,6 +134,12 @@ dispatch_lost_claim(struct chuted *c, const char *name, int err)
 {
 	struct stat stb;
 
+	/* Its lock is held in new/: a runner that has just requeued it and
+	 * not exited yet, or a watcher's probe. Look again shortly. */
+	if (err == EWOULDBLOCK) {
+		dispatch_defer(c, name, timestamp_now_ms() + 50);
+		return;
+	}
 	if (err != EEXIST ||
 	    fstatat(c->sp.dirfd[SPOOL_NEW], name, &stb, AT_SYMLINK_NOFOLLOW) <
 		0)
@@ -144,6 +150,31 @@ dispatch_lost_claim(struct chuted *c, const char *name, int err)
 		c->retry_due_ms = timestamp_mono_ms() + 1000;
 }
 
+/* True when new/NAME is a job directory whose status says not before a
+ * time still to come (a retry waiting for its delay): it is then armed on
+ * the timer. Costs one openat for a fresh job (no status yet). */
+static bool
+dispatch_not_due(struct chuted *c, const char *name)
+{
+	struct status st;
+	bool later = false;
+	int fd;
+
+	fd = openat(c->sp.dirfd[SPOOL_NEW], name,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false; /* a plain file, gone, or bad: job_claim says */
+	status_init(&st, NULL);
+	if (status_read(fd, &st) == 0 && st.not_before_ms != 0 &&
+	    st.not_before_ms > timestamp_now_ms()) {
+		later = true;
+		dispatch_defer(c, name, st.not_before_ms);
+	}
+	status_fini(&st);
+	close(fd);
+	return later;
+}
+
 /* Claims one queued name and starts its runner. */
 static void
 dispatch_claim(struct chuted *c, const char *name)
@@ -151,6 +182,8 @@ dispatch_claim(struct chuted *c, const char *name)
 	int lockfd = -1;
 	pid_t pid;
 
+	if (dispatch_not_due(c, name))
+		return;
 	switch (job_claim(&c->sp, name, &lockfd)) {
 	case JOB_CLAIMED:
 		break;
@@ -222,9 +255,68 @@ dispatch_finish_move(struct chuted *c, const char *id, enum spool_state to)
 }
 
 void
+dispatch_defer(struct chuted *c, const char *name, int64_t due_ms)
+{
+	struct defer *d;
+	size_t i;
+
+	for (i = 0; i < c->ndefers; i++) {
+		if (strcmp(c->defers[i].name, name) == 0) {
+			c->defers[i].due_ms = due_ms;
+			return;
+		}
+	}
+	if (strlen(name) >= sizeof(d->name))
+		return;
+	if (c->ndefers == c->defercap) {
+		size_t cap = c->defercap ? 2 * c->defercap : 16;
+
+		d = reallocarray(c->defers, cap, sizeof(*d));
+		if (d == NULL) {
+			/* A rescan finds it again; make sure one comes. */
+			log_err("%s: cannot arm its retry: %s", name,
+			    strerror(errno));
+			if (c->retry_due_ms == 0)
+				c->retry_due_ms = timestamp_mono_ms() + 1000;
+			return;
+		}
+		c->defers = d;
+		c->defercap = cap;
+	}
+	d = &c->defers[c->ndefers++];
+	strcpy(d->name, name);
+	d->due_ms = due_ms;
+	log_debug("%s: not due yet, armed", name);
+}
+
+void
+dispatch_due(struct chuted *c)
+{
+	int64_t now = timestamp_now_ms();
+	size_t i;
+
+	for (i = 0; i < c->ndefers;) {
+		if (c->defers[i].due_ms <= now) {
+			queue_push(&c->queue, c->defers[i].name);
+			c->defers[i] = c->defers[--c->ndefers];
+		} else {
+			i++;
+		}
+	}
+}
+
+void
 dispatch_lost(struct chuted *c, const char *id, int lockfd)
 {
+	dispatch_end_locked(c, id, lockfd, false);
+}
+
+void
+dispatch_end_locked(struct chuted *c, const char *id, int lockfd, bool cancel)
+{
+	struct fate never_ran;
 	const struct fate *f;
+	enum spool_state to;
 	struct status st;
 	int jobdirfd, rc;
 	bool started;
@@ -246,30 +338,54 @@ dispatch_lost(struct chuted *c, const char *id, int lockfd)
 		dispatch_finish_move(c, id, st.state);
 		goto out;
 	}
-	f = fate_of(started ? FATE_LOST : FATE_NEVER_STARTED);
-	if (f->reason != NULL) {
-		if (rc < 0)
-			status_init(&st, id);
-		snprintf(st.id, sizeof(st.id), "%s", id);
-		st.state = f->to;
-		st.finished_ms = timestamp_now_ms();
-		strcpy(st.reason, f->reason);
-		if (status_record_attempt(&st) < 0 ||
-		    status_write(jobdirfd, &st, c->conf.fsync) < 0)
-			log_warn(
-			    "%s: cannot write status: %s", id, strerror(errno));
-	}
-	if (job_move(&c->sp, id, SPOOL_RUN, f->to) < 0) {
-		if (!job_lost_race(errno) || errno == EEXIST)
-			dispatch_log_once(c, id, "cannot move job", errno);
+	if (rc < 0)
+		status_init(&st, id);
+	snprintf(st.id, sizeof(st.id), "%s", id);
+	if (cancel) {
+		f = fate_of(FATE_CANCELLED);
+		if (!started) {
+			/* It never ran: the attempt count stays. */
+			never_ran = *f;
+			never_ran.costs_attempt = false;
+			f = &never_ran;
+			st.started_ms = 0;
+			st.exit_code = -1;
+			st.signal = 0;
+		}
+		st.finished_ms = 0;
+		st.not_before_ms = 0;
+		if (runner_settle(&c->conf, &c->sp, id, jobdirfd, &st, f, &to) <
+		    0)
+			goto out;
+		c->counts.failed++;
+		log_warn("%s failed: cancelled%s", id,
+		    started ? " (its runner was gone)" : " before it ran");
 		goto out;
 	}
-	if (f->to == SPOOL_NEW) {
+	f = fate_of(started ? FATE_LOST : FATE_NEVER_STARTED);
+	if (f->reason == NULL) {
+		if (job_move(&c->sp, id, SPOOL_RUN, f->to) < 0) {
+			if (!job_lost_race(errno) || errno == EEXIST)
+				dispatch_log_once(
+				    c, id, "cannot move job", errno);
+			goto out;
+		}
 		c->counts.requeued++;
 		log_info(
 		    "%s queued again: its claimer died before it started", id);
+		if (st.not_before_ms != 0)
+			dispatch_defer(c, id, st.not_before_ms);
+		goto out;
+	}
+	st.finished_ms = 0;
+	if (runner_settle(&c->conf, &c->sp, id, jobdirfd, &st, f, &to) < 0)
+		goto out;
+	c->counts.lost++;
+	if (to == SPOOL_NEW) {
+		log_warn(
+		    "%s lost its runner (attempt %u): retried", id, st.attempt);
+		dispatch_defer(c, id, st.not_before_ms);
 	} else {
-		c->counts.lost++;
 		log_warn(
 		    "%s failed: lost its runner (attempt %u)", id, st.attempt);
 	}

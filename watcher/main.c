@@ -38,12 +38,15 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: chuted [-v] [--syslog] [--init] [-c FILE] [-s DIR]\n"
+	    "usage: chuted [-v] [--syslog] [--init] [--no-inotify] [-c FILE] "
+	    "[-s DIR]\n"
 	    "  -c, --config FILE  configuration (default: $CHUTE_CONFIG, "
 	    "else %s)\n"
 	    "  -s, --spool DIR    spool directory (overrides the config)\n"
 	    "      --init         create the spool when it is missing\n"
 	    "      --syslog       log to syslog instead of stderr\n"
+	    "      --no-inotify   find jobs and cancels by rescans only "
+	    "(rescan, default 1s)\n"
 	    "  -v, --verbose      debug logging\n"
 	    "  -h, --help         this help\n"
 	    "      --version      print the version\n",
@@ -84,6 +87,8 @@ main_load_conf(struct chuted *c, struct conf *cf, char *err, size_t errlen)
 		log_warn("%s: handler %s is not an absolute path: it is run "
 			 "from each job's directory",
 		    cf->path ? cf->path : "(defaults)", cf->handler);
+	if (c->no_inotify && cf->rescan_ms <= 0)
+		cf->rescan_ms = 1000; /* nothing else would find a job */
 	if (cf->jobs == 0) {
 		snprintf(err, errlen, "%s: jobs must be at least 1",
 		    cf->path ? cf->path : "(defaults)");
@@ -132,11 +137,14 @@ main_reload(struct chuted *c)
 static void
 main_counts(struct chuted *c)
 {
-	log_info("counts: %zu queued%s, %zu running, %lu claimed, %lu done, "
-		 "%lu failed, %lu rejected, %lu lost, %lu requeued",
+	log_info("counts: %zu queued%s, %zu running, %zu waiting to retry, "
+		 "%lu claimed, %lu done, %lu failed, %lu rejected, %lu lost, "
+		 "%lu requeued, %lu retried, %lu cancelled, %lu removed",
 	    c->queue.len, c->queue.overflowed ? " (+ more in new/)" : "",
-	    c->nslots, c->counts.claimed, c->counts.done, c->counts.failed,
-	    c->counts.rejected, c->counts.lost, c->counts.requeued);
+	    c->nslots, c->ndefers, c->counts.claimed, c->counts.done,
+	    c->counts.failed, c->counts.rejected, c->counts.lost,
+	    c->counts.requeued, c->counts.retried, c->counts.cancelled,
+	    c->counts.removed);
 }
 
 static void
@@ -196,10 +204,20 @@ main_step(struct chuted *c)
 	}
 	if (c->need_rescan && !c->need_rewatch) {
 		c->need_rescan = false;
+		c->need_cancel_scan = true;
 		watch_scan_run(c, false);
 		watch_scan_new(c, c->rescan_why ? c->rescan_why : "rescan");
 		c->rescan_why = NULL;
 	}
+	if (c->need_cancel_scan) {
+		c->need_cancel_scan = false;
+		if (stop_scan(c) < 0)
+			log_warn("cannot list cancel/: %s", strerror(errno));
+	}
+	if (c->ndefers > 0)
+		dispatch_due(c);
+	if (c->retain.due_ms != 0 && timestamp_mono_ms() >= c->retain.due_ms)
+		retain_tick(c);
 	dispatch_pump(c);
 	sweep_arm(c);
 	pool_gc(c);
@@ -263,7 +281,7 @@ main_open_spool(struct chuted *c, bool init)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_SYSLOG = 256, OPT_VERSION, OPT_INIT };
+	enum { OPT_SYSLOG = 256, OPT_VERSION, OPT_INIT, OPT_NO_INOTIFY };
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"spool", required_argument, NULL, 's'},
@@ -272,6 +290,7 @@ main(int argc, char **argv)
 	    {"syslog", no_argument, NULL, OPT_SYSLOG},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {"init", no_argument, NULL, OPT_INIT},
+	    {"no-inotify", no_argument, NULL, OPT_NO_INOTIFY},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct chuted c;
@@ -303,6 +322,9 @@ main(int argc, char **argv)
 		case OPT_INIT:
 			init = true;
 			break;
+		case OPT_NO_INOTIFY:
+			c.no_inotify = true;
+			break;
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
@@ -332,12 +354,16 @@ main(int argc, char **argv)
 		log_fatal(1, "inotify on %s: %s", c.sp.path, strerror(errno));
 	if (sweep_open(&c) < 0)
 		log_fatal(1, "timerfd: %s", strerror(errno));
+	if (retain_open(&c) < 0)
+		log_fatal(1, "spool %s: cannot open .trash: %s", c.sp.path,
+		    strerror(errno));
 
 	/* Watches first, then the scans: nothing falls in between. */
 	if (watch_scan_run(&c, true) < 0)
 		log_fatal(1, "cannot adopt run/ in %s", c.sp.path);
 	if (watch_scan_new(&c, "start-up") < 0)
 		log_fatal(1, "cannot scan new/ in %s", c.sp.path);
+	c.need_cancel_scan = true;
 	log_info("ready: spool %s, handler %s, jobs %u, %zu adopted", c.sp.path,
 	    c.conf.handler, c.conf.jobs, c.nslots);
 	if (notify_send("READY=1") < 0)
@@ -364,6 +390,8 @@ main(int argc, char **argv)
 	pick_fini(&c.pick);
 	pool_close(&c);
 	free(c.slots);
+	free(c.defers);
+	retain_close(&c);
 	conf_fini(&c.conf);
 	return c.stopping ? 0 : 1;
 }

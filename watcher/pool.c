@@ -57,6 +57,12 @@ pool_answer(struct pool_runner *r, int rc)
 		c->counts.done++;
 	else if (rc == RUNNER_EXIT_FAILED)
 		c->counts.failed++;
+	else if (rc == RUNNER_EXIT_RETRY) {
+		/* Back in new/ with not_before, its lock already free: the
+		 * claim check reads not_before and arms the timer. */
+		c->counts.retried++;
+		queue_push(&c->queue, r->id);
+	}
 	r->id[0] = '\0';
 	/* A runner of an older configuration, or one too many after a
 	 * reload lowered `jobs`, retires. */

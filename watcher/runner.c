@@ -36,6 +36,7 @@
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -63,8 +64,9 @@ struct runner_spawn {
 };
 
 /* Every disposition back to SIG_DFL (chuted handles none itself: it uses
- * a signalfd; those it or its parent set to SIG_IGN are in reset), and an
- * empty mask: a blocked or ignored SIGTERM would survive exec. */
+ * a signalfd; those it or its parent set to SIG_IGN are in reset), and a
+ * mask of SIGUSR1 only (a cancel: blocked since the fork, read through a
+ * signalfd; the handler's child side empties the mask before exec). */
 static void
 runner_reset_signals(const sigset_t *reset)
 {
@@ -79,6 +81,7 @@ runner_reset_signals(const sigset_t *reset)
 		if (sigismember(reset, sig) == 1)
 			(void)sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
+	sigaddset(&none, SIGUSR1);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
@@ -86,6 +89,10 @@ runner_reset_signals(const sigset_t *reset)
 static _Noreturn void
 runner_child(struct runner_spawn *s)
 {
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL); /* the runner's SIGUSR1 */
 	setpgid(0, 0);
 	/* A killed runner must not leave a handler behind that could run a
 	 * second time beside the retried job. */
@@ -128,36 +135,56 @@ runner_kill(pid_t pid, int sig)
 }
 
 /* Waits for the handler; at the deadline SIGTERM to its group, SIGKILL after
- * kill_grace. Sets *timed_out when it had to. 0, or -1 with errno. */
+ * kill_grace. SIGUSR1 (chuted's cancel, kept blocked since the fork so none
+ * is lost) does the same at once. Sets *timed_out or *cancelled when the
+ * runner had to kill for that reason; a handler that had already exited
+ * when the cancel came keeps its own outcome (whichever comes first).
+ * 0, or -1 with errno. */
 static int
-runner_wait(const struct conf *cf, pid_t pid, int *wstatus, bool *timed_out)
+runner_wait(const struct conf *cf, pid_t pid, int *wstatus, bool *timed_out,
+    bool *cancelled)
 {
 	int64_t deadline = -1, now;
-	int pidfd = -1, phase = 0, n;
-	struct pollfd pfd;
+	int pidfd = -1, sigfd = -1, phase = 0, n;
+	struct pollfd pfd[2];
+	sigset_t usr1;
 
 	*timed_out = false;
-	if (cf->timeout_ms > 0) {
-		pidfd = pidfd_open(pid, 0);
-		if (pidfd < 0)
-			log_warn("pidfd_open: %s: no timeout for pid %ld",
-			    strerror(errno), (long)pid);
-		else
-			deadline = timestamp_mono_ms() + cf->timeout_ms;
-	}
+	*cancelled = false;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigfd = signalfd(-1, &usr1, SFD_NONBLOCK | SFD_CLOEXEC);
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		log_warn("pidfd_open: %s: no timeout or cancel for pid %ld",
+		    strerror(errno), (long)pid);
+	else if (cf->timeout_ms > 0)
+		deadline = timestamp_mono_ms() + cf->timeout_ms;
 	while (pidfd >= 0) {
 		now = timestamp_mono_ms();
-		pfd.fd = pidfd;
-		pfd.events = POLLIN;
-		n = poll(&pfd, 1,
+		pfd[0].fd = pidfd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		pfd[1].fd = phase == 0 ? sigfd : -1;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		n = poll(pfd, 2,
 		    deadline < 0 ? -1
 				 : (int)(deadline > now ? deadline - now : 0));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n != 0)
+		if (n < 0 || (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			break; /* exited (or poll failed: just wait) */
-		if (phase == 0) {
+		if (n > 0 && (pfd[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			while (read(sigfd, &si, sizeof(si)) > 0)
+				;
+			*cancelled = true;
+		} else if (phase == 0) {
 			*timed_out = true;
+		}
+		if (phase == 0) {
 			runner_kill(pid, SIGTERM);
 			deadline = timestamp_mono_ms() + cf->kill_grace_ms;
 			phase = 1;
@@ -168,6 +195,8 @@ runner_wait(const struct conf *cf, pid_t pid, int *wstatus, bool *timed_out)
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	if (sigfd >= 0)
+		close(sigfd);
 	while (waitpid(pid, wstatus, 0) < 0) {
 		if (errno != EINTR)
 			return -1;
@@ -234,13 +263,14 @@ runner_open_out(int jobdirfd, const char *name)
 /* Runs the handler; fills *wstatus (127 when it could not be executed). */
 static void
 runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
-    const char *jobdir, int *wstatus, bool *timed_out)
+    const char *jobdir, int *wstatus, bool *timed_out, bool *cancelled)
 {
 	struct runner_spawn s;
 	pid_t pid;
 
 	memset(&s, 0, sizeof(s));
 	*timed_out = false;
+	*cancelled = false;
 	*wstatus = 127 << 8;
 	s.argv[0] = cf->handler;
 	s.argv[1] = (char *)jobdir;
@@ -261,7 +291,7 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 		s.stage = 2;
 	} else {
 		setpgid(pid, pid); /* EACCES once it has exec'd: fine */
-		if (runner_wait(cf, pid, wstatus, timed_out) < 0)
+		if (runner_wait(cf, pid, wstatus, timed_out, cancelled) < 0)
 			log_err("%s: waitpid: %s", id, strerror(errno));
 	}
 	if (s.stage != 0) {
@@ -285,6 +315,67 @@ runner_seconds(int64_t ms, char *buf, size_t len)
 	snprintf(buf, len, "%" PRId64 ".%03ds", ms / 1000, (int)(ms % 1000));
 }
 
+int
+runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
+    int jobdirfd, struct status *st, const struct fate *f, enum spool_state *to)
+{
+	char when[40];
+	int64_t delay;
+
+	if (st->finished_ms == 0)
+		st->finished_ms = timestamp_now_ms();
+	snprintf(st->reason, sizeof(st->reason), "%s", f->reason);
+	delay = fate_retry_delay_ms(
+	    f, st->attempt, cf->retries, cf->retry_delay_ms);
+	/* A cancel that came too late to stop this attempt still stops the
+	 * retries (chuted keeps cancel/ID until the job has settled). */
+	if (delay >= 0 &&
+	    faccessat(sp->dirfd[SPOOL_CANCEL], id, F_OK, AT_SYMLINK_NOFOLLOW) ==
+		0) {
+		log_info("%s: cancelled: no retry", id);
+		delay = -1;
+	}
+	if (f->costs_attempt && st->attempt > 0 &&
+	    status_record_attempt(st) < 0)
+		log_warn(
+		    "%s: cannot record the attempt: %s", id, strerror(errno));
+	*to = delay < 0 ? f->to : SPOOL_NEW;
+	st->state = *to;
+	if (*to == SPOOL_NEW) {
+		/* The history keeps this attempt; the top level says what a
+		 * reader needs now: queued, attempts so far, not before. */
+		st->not_before_ms = st->finished_ms + delay;
+		st->started_ms = st->finished_ms = 0;
+		st->exit_code = -1;
+		st->signal = 0;
+		st->reason[0] = '\0';
+		st->runner_pid = 0;
+	}
+	/* A requeue's status must be durable before the move: not_before
+	 * is what keeps every watcher from running it at once. */
+	if (status_write(jobdirfd, st, *to == SPOOL_NEW && cf->fsync) < 0)
+		log_warn("%s: cannot write the final status: %s", id,
+		    strerror(errno));
+	/* Still under the lock: nobody sees this job in run/ with a free
+	 * lock, and in new/ it is not due before not_before anyway. */
+	if (job_move(sp, id, SPOOL_RUN, *to) < 0) {
+		log_err("%s: cannot move it to %s/: %s", id,
+		    spool_state_dirname(*to), strerror(errno));
+		return -1;
+	}
+	if (cf->fsync && fsio_fsync_dir(sp->dirfd[*to]) < 0)
+		log_warn("%s: fsync %s/: %s", id, spool_state_dirname(*to),
+		    strerror(errno));
+	if (*to == SPOOL_NEW) {
+		if (timestamp_format(st->not_before_ms, when, sizeof(when)) < 0)
+			snprintf(when, sizeof(when), "?");
+		log_warn("%s queued again: attempt %u ended (%s), retry "
+			 "not before %s",
+		    id, st->attempt, f->reason, when);
+	}
+	return 0;
+}
+
 /* Everything after the fork that can fail; returns the runner's exit code. */
 static int
 runner_run(
@@ -292,9 +383,10 @@ runner_run(
 {
 	char jobdir[PATH_MAX], queued[32], ran[32], what[64];
 	const struct fate *f;
+	enum spool_state to;
 	struct status st;
 	int jobdirfd = -1, wstatus, rc = RUNNER_EXIT_TROUBLE, n;
-	bool timed_out;
+	bool timed_out, cancelled = false;
 
 	status_init(&st, id);
 	jobdirfd = openat(sp->dirfd[SPOOL_RUN], id,
@@ -334,27 +426,25 @@ runner_run(
 		    queued);
 		runner_setenv(sp, id, jobdir, st.attempt);
 		runner_spawn_handler(
-		    cf, id, jobdirfd, jobdir, &wstatus, &timed_out);
+		    cf, id, jobdirfd, jobdir, &wstatus, &timed_out, &cancelled);
 	}
 
-	f = fate_of(fate_from_wstatus(wstatus, timed_out));
-	st.state = f->to;
+	f = fate_of(
+	    cancelled ? FATE_CANCELLED : fate_from_wstatus(wstatus, timed_out));
 	st.finished_ms = timestamp_now_ms();
 	st.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
 	st.signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
-	snprintf(st.reason, sizeof(st.reason), "%s", f->reason);
-	if (status_record_attempt(&st) < 0 ||
-	    status_write(jobdirfd, &st, false) < 0)
-		log_warn("%s: cannot write the final status: %s", id,
-		    strerror(errno));
-	if (job_move(sp, id, SPOOL_RUN, f->to) < 0) {
-		log_err("%s: cannot move it to %s/: %s", id,
-		    spool_state_dirname(f->to), strerror(errno));
+	if (runner_settle(cf, sp, id, jobdirfd, &st, f, &to) < 0)
+		goto out;
+	/* The cancel is consumed once it has stopped the job. */
+	if (cancelled && unlinkat(sp->dirfd[SPOOL_CANCEL], id, 0) < 0 &&
+	    errno != ENOENT)
+		log_warn(
+		    "%s: cannot remove cancel/%s: %s", id, id, strerror(errno));
+	if (to == SPOOL_NEW) {
+		rc = RUNNER_EXIT_RETRY;
 		goto out;
 	}
-	if (cf->fsync && fsio_fsync_dir(sp->dirfd[f->to]) < 0)
-		log_warn("%s: fsync %s/: %s", id, spool_state_dirname(f->to),
-		    strerror(errno));
 	if (st.signal != 0)
 		snprintf(
 		    what, sizeof(what), "signal %d (%s)", st.signal, st.reason);
@@ -363,10 +453,10 @@ runner_run(
 		    st.reason);
 	runner_seconds(st.started_ms - st.submitted_ms, queued, sizeof(queued));
 	runner_seconds(st.finished_ms - st.started_ms, ran, sizeof(ran));
-	log_msg(f->to == SPOOL_DONE ? LOG_INFO : LOG_WARNING,
+	log_msg(to == SPOOL_DONE ? LOG_INFO : LOG_WARNING,
 	    "%s %s: %s, attempt %u, queued %s, ran %s", id,
-	    spool_state_public(f->to), what, st.attempt, queued, ran);
-	rc = f->to == SPOOL_DONE ? RUNNER_EXIT_DONE : RUNNER_EXIT_FAILED;
+	    spool_state_public(to), what, st.attempt, queued, ran);
+	rc = to == SPOOL_DONE ? RUNNER_EXIT_DONE : RUNNER_EXIT_FAILED;
 out:
 	status_fini(&st);
 	if (jobdirfd >= 0)
@@ -400,6 +490,22 @@ runner_close_fds(int *keep, size_t nkeep)
 		lo = (unsigned)keep[i] + 1;
 	}
 	close_range(lo, ~0U, 0);
+}
+
+/* Drops a SIGUSR1 still pending from the previous job: chuted sent it
+ * before this job (it signals only a runner that holds the job to cancel),
+ * so it is not for this one. A cancel of this job that races with the
+ * drop is not lost: chuted signals again until the job has settled. */
+static void
+runner_forget_cancels(void)
+{
+	static const struct timespec zero = {0, 0};
+	sigset_t usr1;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	while (sigtimedwait(&usr1, NULL, &zero) == SIGUSR1)
+		;
 }
 
 /* Receives one job: its name into m and the lock into *lockfd. Returns 1,
@@ -478,6 +584,7 @@ runner_serve(struct chuted *c, int sock)
 			log_err("runner: receiving a job: %s", strerror(errno));
 			_exit(RUNNER_EXIT_TROUBLE);
 		}
+		runner_forget_cancels();
 		rc = runner_run(&c->conf, &c->sp, m.id, lockfd);
 		/* The job has left run/ (or is lost): let the lock go. */
 		close(lockfd);

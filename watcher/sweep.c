@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sweep: chuted's one timerfd (CLOCK_MONOTONIC, absolute). It fires for the
- * periodic rescan (`rescan` > 0) and for a retry after an error (a failed
- * listing, claim, fork or re-watch). Later timers (retry_delay, keep,
- * metrics) belong here too: each is a due time, the timer is armed for the
- * earliest. The sweep only sets flags; the main loop does the work.
+ * periodic rescan (`rescan` > 0), a retry after an error (a failed
+ * listing, claim, fork or re-watch), a pending cancel, the retries waiting
+ * for their not_before (wall clock, converted at arming) and retention
+ * ticks: each is a due time, the timer is armed for the earliest. The
+ * sweep only sets flags; the main loop does the work.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,6 +42,25 @@ sweep_arm(struct chuted *c)
 		due = c->rescan_due_ms;
 	if (c->retry_due_ms != 0 && (due == 0 || c->retry_due_ms < due))
 		due = c->retry_due_ms;
+	if (c->cancel_due_ms != 0 && (due == 0 || c->cancel_due_ms < due))
+		due = c->cancel_due_ms;
+	if (c->retain.due_ms != 0 && (due == 0 || c->retain.due_ms < due))
+		due = c->retain.due_ms;
+	if (c->ndefers > 0) {
+		/* not_before is wall-clock time: the earliest, in mono time
+		 * (a clock step is caught when it fires: dispatch_due checks
+		 * the wall clock again and the timer is re-armed). */
+		int64_t wall = timestamp_now_ms(), mono = timestamp_mono_ms();
+		int64_t first = c->defers[0].due_ms, d;
+		size_t i;
+
+		for (i = 1; i < c->ndefers; i++)
+			if (c->defers[i].due_ms < first)
+				first = c->defers[i].due_ms;
+		d = mono + (first > wall ? first - wall : 0);
+		if (due == 0 || d < due)
+			due = d;
+	}
 	if (due == c->armed_ms)
 		return; /* one timerfd_settime per change, not per loop round */
 	c->armed_ms = due;
@@ -65,6 +85,11 @@ sweep_fire(void *arg)
 	while (read(c->timer_w.fd, &ticks, sizeof(ticks)) < 0 && errno == EINTR)
 		;
 	now = timestamp_mono_ms();
+	c->armed_ms = -1; /* fired: arm again even for the same time */
+	if (c->cancel_due_ms != 0 && now >= c->cancel_due_ms) {
+		c->cancel_due_ms = 0;
+		c->need_cancel_scan = true;
+	}
 	if (c->retry_due_ms != 0 && now >= c->retry_due_ms) {
 		c->retry_due_ms = 0;
 		c->paused = false;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * watch: inotify on new/ (IN_MOVED_TO, IN_CLOSE_WRITE) and run/
- * (IN_MOVED_FROM, IN_DELETE), read directly and drained until EAGAIN, and the
+ * watch: inotify on new/ (IN_MOVED_TO, IN_CLOSE_WRITE), run/
+ * (IN_MOVED_FROM, IN_DELETE) and cancel/ (IN_CREATE, IN_MOVED_TO,
+ * IN_CLOSE_WRITE; none with --no-inotify), read directly and drained until EAGAIN, and the
  * scans that make up for what inotify cannot promise: new/ at start-up, on
  * IN_Q_OVERFLOW, when the queue overflowed and periodically (`rescan`); run/
  * at start-up (adoption) and with every rescan. An event is only a hint: the
@@ -50,9 +51,21 @@ watch_add(struct chuted *c, int dirfd, uint32_t mask)
 	return inotify_add_watch(c->ino_w.fd, path, mask);
 }
 
+/* cancel/: lib/cancel.c creates an empty file (IN_CREATE; IN_CLOSE_WRITE
+ * follows), other producers may rename one in (IN_MOVED_TO). */
+#define WATCH_CANCEL_MASK \
+	(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | \
+	    IN_MOVE_SELF | IN_ONLYDIR)
+
 static int
 watch_add_both(struct chuted *c)
 {
+	if (c->no_inotify)
+		return 0; /* --no-inotify: rescans find everything */
+	c->wd_cancel =
+	    watch_add(c, c->sp.dirfd[SPOOL_CANCEL], WATCH_CANCEL_MASK);
+	if (c->wd_cancel < 0)
+		return -1;
 	c->wd_root = watch_add(c, c->sp.rootfd, WATCH_ROOT_MASK);
 	if (c->wd_root < 0)
 		return -1;
@@ -68,7 +81,7 @@ watch_add_both(struct chuted *c)
 int
 watch_open(struct chuted *c)
 {
-	c->wd_root = c->wd_new = c->wd_run = -1;
+	c->wd_root = c->wd_new = c->wd_run = c->wd_cancel = -1;
 	/* Page-aligned (so suitably aligned for inotify_event), and not
 	 * inherited by runners, which never read it. */
 	c->ino_buf = mmap(NULL, CHUTED_INO_BUF, PROT_READ | PROT_WRITE,
@@ -99,7 +112,9 @@ watch_rewatch(struct chuted *c)
 		inotify_rm_watch(c->ino_w.fd, c->wd_run);
 	if (c->wd_root >= 0)
 		inotify_rm_watch(c->ino_w.fd, c->wd_root);
-	c->wd_root = c->wd_new = c->wd_run = -1;
+	if (c->wd_cancel >= 0)
+		inotify_rm_watch(c->ino_w.fd, c->wd_cancel);
+	c->wd_root = c->wd_new = c->wd_run = c->wd_cancel = -1;
 	/* Re-create what went away, then hold the new directories. */
 	if (spool_init(c->sp.path, (gid_t)-1) < 0)
 		return -1;
@@ -123,6 +138,7 @@ watch_debug(struct chuted *c, const struct inotify_event *ev)
 	char pr[QUEUE_NAME_SIZE];
 	const char *dir = ev->wd == c->wd_new ? "new"
 	    : ev->wd == c->wd_run             ? "run"
+	    : ev->wd == c->wd_cancel          ? "cancel"
 					      : "?";
 
 	log_debug("inotify %s/%s %s", dir,
@@ -173,7 +189,9 @@ watch_event(struct chuted *c, const struct inotify_event *ev)
 			c->need_rewatch = true;
 		return;
 	}
-	if (ev->wd < 0 || (ev->wd != c->wd_new && ev->wd != c->wd_run))
+	if (ev->wd < 0 ||
+	    (ev->wd != c->wd_new && ev->wd != c->wd_run &&
+		ev->wd != c->wd_cancel))
 		return; /* an old watch's IN_IGNORED after a re-watch */
 	if (ev->mask & WATCH_SELF_GONE) {
 		c->need_rewatch = true;
@@ -181,6 +199,11 @@ watch_event(struct chuted *c, const struct inotify_event *ev)
 	}
 	if (ev->len == 0)
 		return;
+	if (ev->wd == c->wd_cancel) {
+		if (!c->stopping)
+			stop_handle(c, ev->name);
+		return;
+	}
 	if (ev->wd == c->wd_new) {
 		/* Once names were dropped, FIFO order needs a rescan: until
 		 * then, new names would overtake the dropped ones. */

@@ -125,3 +125,20 @@ finish() {
 	[ "$tap_n" -eq "$1" ] || not_ok "planned $1 tests, ran $tap_n"
 	[ "$tap_fail" -eq 0 ]
 }
+
+# status_py DIR EXPR: prints a python expression over DIR/status, loaded as
+# `s`, with `t(ts)` turning an RFC 3339 time into milliseconds.
+status_py() {
+	python3 - "$1" "$2" <<'PYEOF' 2>/dev/null
+import json, sys, datetime
+def t(ts):
+    d = datetime.datetime.strptime(ts.replace("Z", ""), "%Y-%m-%dT%H:%M:%S.%f")
+    return int(d.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
+s = json.load(open(sys.argv[1] + "/status"))
+print(eval(sys.argv[2]))
+PYEOF
+}
+py_is() { [ "$(status_py "$1" "$2")" = "$3" ]; }
+
+# cancel NAME: what lib/cancel.c does (an empty file cancel/NAME).
+cancel() { : > "$SPOOL/cancel/$1"; }

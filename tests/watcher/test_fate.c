@@ -27,6 +27,7 @@ static const struct {
     {FATE_LOST, SPOOL_FAILED, "lost", true},
     {FATE_NEVER_STARTED, SPOOL_NEW, NULL, false},
     {FATE_REJECTED, SPOOL_FAILED, "rejected", false},
+    {FATE_CANCELLED, SPOOL_FAILED, "cancelled", true},
 };
 
 static void
@@ -73,12 +74,46 @@ test_fate_wstatus(void **state)
 		    wstatus_cases[i].want);
 }
 
+static const struct {
+	enum fate_event ev;
+	unsigned attempt, retries;
+	int64_t delay, want;
+} retry_cases[] = {
+    {FATE_EXIT_FAIL, 1, 2, 1000, 1000}, {FATE_EXIT_FAIL, 2, 2, 1000, 2000},
+    {FATE_EXIT_FAIL, 3, 2, 1000, -1}, /* exhausted */
+    {FATE_EXIT_FAIL, 1, 0, 1000, -1}, /* retries = 0 */
+    {FATE_SIGNAL, 3, 5, 30000, 120000}, {FATE_TIMEOUT, 1, 1, 0, 0},
+    {FATE_LOST, 1, 1, 500, 500}, {FATE_EXIT_OK, 1, 3, 1000, -1},
+    {FATE_CANCELLED, 1, 3, 1000, -1}, {FATE_REJECTED, 1, 3, 1000, -1},
+    {FATE_NEVER_STARTED, 1, 3, 1000, -1},
+    {FATE_EXIT_FAIL, 200, 1000, 1000, INT64_MAX / 4}, /* saturates */
+};
+
+static void
+test_fate_retry(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(retry_cases) / sizeof(retry_cases[0]); i++) {
+		int64_t got = fate_retry_delay_ms(fate_of(retry_cases[i].ev),
+		    retry_cases[i].attempt, retry_cases[i].retries,
+		    retry_cases[i].delay);
+
+		if (retry_cases[i].want == INT64_MAX / 4)
+			assert_true(got >= INT64_MAX / 4);
+		else
+			assert_int_equal(got, retry_cases[i].want);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fate_table),
 	    cmocka_unit_test(test_fate_wstatus),
+	    cmocka_unit_test(test_fate_retry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
