@@ -183,7 +183,8 @@ bool pool_reaped(struct chuted *c, pid_t pid, char *id);
 void pool_reload(struct chuted *c);
 /* Frees the entries of reaped runners (between loop rounds). */
 void pool_gc(struct chuted *c);
-/* At exit: hangs up on every runner (busy ones finish, then exit). */
+/* At exit: hangs up on every runner (busy ones finish, then exit) and
+ * reaps the idle ones, which exit at once (bounded wait). */
 void pool_close(struct chuted *c);
 
 /* runner.c: the runner's life after its fork (setsid, signals and fds

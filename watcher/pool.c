@@ -13,15 +13,20 @@
  * rounds, since an epoll batch may still point at them.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "chuted.h"
 #include "log.h"
+#include "timestamp.h"
+
+#define POOL_EXIT_WAIT_MS 2000 /* for idle runners to exit with chuted */
 
 struct pool_runner {
 	struct loop_watch w; /* first: the loop hands back &w */
@@ -328,12 +333,33 @@ pool_gc(struct chuted *c)
 void
 pool_close(struct chuted *c)
 {
+	int64_t deadline = timestamp_mono_ms() + POOL_EXIT_WAIT_MS, now;
+	struct pollfd pfd = {.events = POLLIN};
 	size_t i;
 
-	for (i = 0; i < c->nrunners; i++) {
+	for (i = 0; i < c->nrunners; i++)
 		pool_hangup(c->runners[i]);
-		free(c->runners[i]);
+	/* Idle runners exit at the hang-up: reap them, so that nothing is
+	 * left behind and their CPU time (and their handlers') is counted in
+	 * ours. Busy ones go on with their job, and are not waited for. */
+	for (i = 0; i < c->nrunners; i++) {
+		struct pool_runner *r = c->runners[i];
+
+		if (r->busy || r->reaped)
+			continue;
+		pfd.fd = pidfd_open(r->pid, 0);
+		now = timestamp_mono_ms();
+		if (pfd.fd >= 0 && now < deadline) {
+			while (poll(&pfd, 1, (int)(deadline - now)) < 0 &&
+			    errno == EINTR)
+				now = timestamp_mono_ms();
+		}
+		if (pfd.fd >= 0)
+			close(pfd.fd);
+		(void)waitpid(r->pid, NULL, WNOHANG);
 	}
+	for (i = 0; i < c->nrunners; i++)
+		free(c->runners[i]);
 	free(c->runners);
 	c->runners = NULL;
 	c->nrunners = c->runnercap = 0;
