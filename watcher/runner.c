@@ -134,6 +134,22 @@ runner_kill(pid_t pid, int sig)
 		kill(pid, sig);
 }
 
+/* The runner's signalfd for SIGUSR1 (a cancel), made at its first job and
+ * kept for its life; -1 when it could not be made (no cancel then). */
+static int
+runner_cancel_fd(void)
+{
+	static int fd = -1;
+	sigset_t usr1;
+
+	if (fd < 0) {
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		fd = signalfd(-1, &usr1, SFD_NONBLOCK | SFD_CLOEXEC);
+	}
+	return fd;
+}
+
 /* Waits for the handler; at the deadline SIGTERM to its group, SIGKILL after
  * kill_grace. SIGUSR1 (chuted's cancel, kept blocked since the fork so none
  * is lost) does the same at once. Sets *timed_out or *cancelled when the
@@ -145,15 +161,12 @@ runner_wait(const struct conf *cf, pid_t pid, int *wstatus, bool *timed_out,
     bool *cancelled)
 {
 	int64_t deadline = -1, now;
-	int pidfd = -1, sigfd = -1, phase = 0, n;
+	int pidfd = -1, sigfd, phase = 0, n;
 	struct pollfd pfd[2];
-	sigset_t usr1;
 
 	*timed_out = false;
 	*cancelled = false;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigfd = signalfd(-1, &usr1, SFD_NONBLOCK | SFD_CLOEXEC);
+	sigfd = runner_cancel_fd();
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0)
 		log_warn("pidfd_open: %s: no timeout or cancel for pid %ld",
@@ -195,8 +208,6 @@ runner_wait(const struct conf *cf, pid_t pid, int *wstatus, bool *timed_out,
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	if (sigfd >= 0)
-		close(sigfd);
 	while (waitpid(pid, wstatus, 0) < 0) {
 		if (errno != EINTR)
 			return -1;
