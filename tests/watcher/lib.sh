@@ -106,10 +106,15 @@ cleanup() {
 		p=$(status_field "$d" runner_pid)
 		case $p in ''|null) ;; *) ours "$p" && kill -9 "$p" 2>/dev/null ;; esac
 	done
-	# Each handler leads its own process group (its children too).
+	# Each handler leads its own process group (its children too). The
+	# recorded pids are long dead for most: kill only members that carry
+	# this spool in their environment, never a group that reused the id.
 	for f in "$T"/hpids/*; do
 		[ -e "$f" ] || continue
-		kill -9 -- "-${f##*/}" 2>/dev/null
+		for p in $(pgrep -g "${f##*/}" 2>/dev/null); do
+			tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null |
+				grep -q "^CHUTE_SPOOL=.*/${T##*/}/spool$" && kill -9 "$p" 2>/dev/null
+		done
 	done
 	wait 2>/dev/null
 	rm -rf "$T"
