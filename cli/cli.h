@@ -33,7 +33,8 @@ enum cli_opt {
 	CLI_OPT_ID,
 	CLI_OPT_JSON,
 	CLI_OPT_WAIT,
-	CLI_OPT_TIMEOUT
+	CLI_OPT_TIMEOUT,
+	CLI_OPT_RAW
 };
 
 /* Exit codes of --wait (chute --help documents them): a job that failed by
@@ -162,5 +163,6 @@ int cmd_status(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_retry(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 #endif

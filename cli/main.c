@@ -31,6 +31,7 @@ static const char main_help[] =
     "  retry ID [--wait [--timeout D]]\n"
     "                             requeue a failed job with a fresh attempt\n"
     "                             count\n"
+    "  stats [--raw]              summarize the watcher's metrics file\n"
     "\n"
     "Options (accepted before or after the command):\n"
     "  -c, --config FILE          configuration file (default: $CHUTE_CONFIG,\n"
@@ -57,6 +58,7 @@ static const struct {
     {"ls", cmd_ls},
     {"cancel", cmd_cancel},
     {"retry", cmd_retry},
+    {"stats", cmd_stats},
 };
 
 /* Every option of every subcommand, only to step over them (and their
@@ -73,6 +75,7 @@ static const struct option main_scan_longopts[] = {
     {"json", no_argument, NULL, CLI_OPT_JSON},
     {"wait", no_argument, NULL, CLI_OPT_WAIT},
     {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
+    {"raw", no_argument, NULL, CLI_OPT_RAW},
     {NULL, 0, NULL, 0},
 };
 

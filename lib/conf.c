@@ -59,7 +59,7 @@ conf_init(struct conf *c)
 	c->rescan_ms = 0;
 	c->user = NULL;
 	c->form = NULL;
-	c->metrics_ms = 0;
+	c->metrics_ms = 10000;
 	c->log_level = LOG_INFO;
 }
 
@@ -412,7 +412,7 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 	struct conf copy;
 	struct conf_ctx ctx;
 	struct stat sb;
-	char dummy[1];
+	char dummy[1], iobuf[4096];
 	int fd = -1, rc = -1, saved, line;
 
 	if (err == NULL || errlen == 0) {
@@ -452,6 +452,8 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	fd = -1;
+	/* Our own buffer spares stdio an fstat(2) to size one. */
+	setvbuf(ctx.fp, iobuf, _IOFBF, sizeof(iobuf));
 	ctx.c = &copy;
 	ctx.path = path;
 	ctx.err = err;

@@ -34,7 +34,7 @@ struct conf {
 	/* Extensions (documented in chute.conf(5)): */
 	char *user; /* user = ; run handlers as this user when root */
 	char *form; /* form = ; HTML template for chute.cgi's GET / */
-	int64_t metrics_ms; /* metrics = 0; seconds between SPOOL/metrics */
+	int64_t metrics_ms; /* metrics = 10s; between SPOOL/metrics writes */
 	int log_level; /* log_level = info (err|warning|info|debug) */
 };
 

@@ -3,7 +3,8 @@
 # Runs the whole default test suite twice: a plain build with -Werror, then
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (halt_on_error) that
 # runs the same tests. Extra arguments go to `meson test` (e.g. a suite name).
-# Build dirs: build/ and build-san/ (reconfigured when they exist).
+# Build dirs: build/ and build-san/ (reconfigured when they exist). Last, each
+# libFuzzer target runs for FUZZ_SECONDS (default 60; 0 skips), two at a time.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -23,3 +24,7 @@ meson test -C build --print-errorlogs "$@"
 setup build-san -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
 meson compile -C build-san
 meson test -C build-san --setup sanitize --print-errorlogs "$@"
+
+if [ "${FUZZ_SECONDS:-60}" -gt 0 ]; then
+	fuzz/run.sh --seconds "${FUZZ_SECONDS:-60}" --jobs 2 --build build-fuzz
+fi

@@ -101,6 +101,7 @@ struct chuted {
 	sigset_t sig_reset; /* signals not at SIG_DFL: runners reset these */
 
 	struct chuted_counts counts;
+	struct metrics *metrics; /* metrics.c; NULL: none */
 };
 
 /* dispatch.c: slots, claims and what becomes of entries nobody runs. */

@@ -17,6 +17,7 @@
 #include "fate.h"
 #include "job.h"
 #include "log.h"
+#include "metrics.h"
 #include "status.h"
 #include "timestamp.h"
 
@@ -122,6 +123,7 @@ dispatch_reject(struct chuted *c, const char *name)
 		return;
 	}
 	c->counts.rejected++;
+	metrics_settled(c, "rejected", SPOOL_FAILED);
 	log_warn("%s failed: rejected, not a job (new/%s)",
 	    newid[0] ? newid : name, dispatch_printable(name, pr, sizeof(pr)));
 }
@@ -203,6 +205,7 @@ dispatch_claim(struct chuted *c, const char *name)
 	}
 	c->counts.claimed++;
 	log_debug("%s claimed", name);
+	metrics_claimed(c, name, lockfd);
 	pid = pool_run(c, name, lockfd);
 	if (pid < 0) {
 		log_err("%s: cannot start a runner: %s; back to new/", name,
@@ -213,6 +216,7 @@ dispatch_claim(struct chuted *c, const char *name)
 		c->retry_due_ms = timestamp_mono_ms() + 1000;
 		return;
 	}
+	metrics_started(c, name, pid);
 	if (dispatch_slot_add(c, name, pid) < 0)
 		log_err(
 		    "%s: cannot count its runner: %s", name, strerror(errno));
@@ -358,6 +362,7 @@ dispatch_end_locked(struct chuted *c, const char *id, int lockfd, bool cancel)
 		    0)
 			goto out;
 		c->counts.failed++;
+		metrics_settled(c, f->reason, to);
 		log_warn("%s failed: cancelled%s", id,
 		    started ? " (its runner was gone)" : " before it ran");
 		goto out;
@@ -381,6 +386,7 @@ dispatch_end_locked(struct chuted *c, const char *id, int lockfd, bool cancel)
 	if (runner_settle(&c->conf, &c->sp, id, jobdirfd, &st, f, &to) < 0)
 		goto out;
 	c->counts.lost++;
+	metrics_settled(c, f->reason, to);
 	if (to == SPOOL_NEW) {
 		log_warn(
 		    "%s lost its runner (attempt %u): retried", id, st.attempt);
@@ -412,6 +418,7 @@ dispatch_reap(struct chuted *c)
 				    (long)pid, (unsigned)wstatus);
 			continue;
 		}
+		metrics_reaped(c, pid, wstatus);
 		dispatch_slot_release_id(c, id);
 		/* The runner died holding a job: it may still be in run/. */
 		log_warn("%s: runner %ld ended abnormally (status 0x%x)", id,

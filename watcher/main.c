@@ -28,6 +28,7 @@
 
 #include "chuted.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "timestamp.h"
 
@@ -219,6 +220,7 @@ main_step(struct chuted *c)
 	if (c->retain.due_ms != 0 && timestamp_mono_ms() >= c->retain.due_ms)
 		retain_tick(c);
 	dispatch_pump(c);
+	metrics_tick(c);
 	sweep_arm(c);
 	pool_gc(c);
 }
@@ -354,6 +356,8 @@ main(int argc, char **argv)
 		log_fatal(1, "inotify on %s: %s", c.sp.path, strerror(errno));
 	if (sweep_open(&c) < 0)
 		log_fatal(1, "timerfd: %s", strerror(errno));
+	if (metrics_open(&c) < 0)
+		log_fatal(1, "metrics: %s", strerror(errno));
 	if (retain_open(&c) < 0)
 		log_fatal(1, "spool %s: cannot open .trash: %s", c.sp.path,
 		    strerror(errno));
@@ -385,6 +389,7 @@ main(int argc, char **argv)
 	close(c.sig_w.fd);
 	close(c.timer_w.fd);
 	loop_close(&c.loop);
+	metrics_close(&c); /* a last write, while the spool is open */
 	spool_close(&c.sp);
 	queue_fini(&c.queue);
 	pick_fini(&c.pick);

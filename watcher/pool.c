@@ -24,6 +24,7 @@
 
 #include "chuted.h"
 #include "log.h"
+#include "metrics.h"
 #include "timestamp.h"
 
 #define POOL_EXIT_WAIT_MS 2000 /* for idle runners to exit with chuted */
@@ -58,6 +59,8 @@ pool_answer(struct pool_runner *r, int rc)
 		return;
 	r->busy = false;
 	dispatch_slot_release_id(c, r->id);
+	/* The job's end, as a per-job runner's exit status would say it. */
+	metrics_reaped(c, r->pid, W_EXITCODE(rc & 0xff, 0));
 	if (rc == RUNNER_EXIT_DONE)
 		c->counts.done++;
 	else if (rc == RUNNER_EXIT_FAILED)

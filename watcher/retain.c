@@ -23,6 +23,7 @@
 #include "chuted.h"
 #include "fsio.h"
 #include "log.h"
+#include "metrics.h"
 #include "status.h"
 #include "timestamp.h"
 
@@ -216,6 +217,7 @@ retain_trash(struct chuted *c, int dirfd, const char *name)
 	}
 	c->retain.trash_busy = true;
 	c->counts.removed++;
+	metrics_removed(c, c->retain.pass_state);
 	log_debug("removing %s/%s (as .trash/%s)", state,
 	    dispatch_printable(name, pr, sizeof(pr)), target);
 }

@@ -14,6 +14,7 @@
 
 #include "chuted.h"
 #include "log.h"
+#include "metrics.h"
 #include "timestamp.h"
 
 int
@@ -61,6 +62,7 @@ sweep_arm(struct chuted *c)
 		if (due == 0 || d < due)
 			due = d;
 	}
+	due = metrics_arm(c, due); /* the next write of SPOOL/metrics */
 	if (due == c->armed_ms)
 		return; /* one timerfd_settime per change, not per loop round */
 	c->armed_ms = due;

@@ -24,6 +24,7 @@
 #include "chuted.h"
 #include "job.h"
 #include "log.h"
+#include "metrics.h"
 #include "timestamp.h"
 
 /* A plain producer renames into new/ (IN_MOVED_TO). A file written in place
@@ -180,6 +181,7 @@ watch_event(struct chuted *c, const struct inotify_event *ev)
 		watch_debug(c, ev);
 	if (ev->mask & IN_Q_OVERFLOW) {
 		log_warn("inotify queue overflowed: rescanning");
+		metrics_event(c, METRICS_OVERFLOW);
 		c->need_rescan = true;
 		c->rescan_why = "inotify overflow";
 		return;
@@ -282,6 +284,7 @@ watch_scan_new(struct chuted *c, const char *why)
 		queue_push(&c->queue, c->pick.heap[i].name);
 	if (c->pick.seen > n)
 		c->queue.overflowed = true;
+	metrics_event(c, METRICS_RESCAN);
 	log_msg(strcmp(why, "periodic") == 0 ? LOG_DEBUG : LOG_INFO,
 	    "rescanned new/ (%s): %zu entries", why, c->pick.seen);
 	rc = 0;

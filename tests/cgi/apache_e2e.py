@@ -344,8 +344,12 @@ exit 0
     bid = loc.rsplit("/", 1)[-1]
     r = curl("/chute/jobs/%s/cancel" % bid, "-X", "POST",
              "-H", "Accept: application/json")
-    ok(r.status == 202 and os.path.exists(
-        os.path.join(SPOOL, "cancel", bid)), "cancel: 202, cancel/ID", r.desc)
+    # chuted consumes cancel/ID at once, so check the outcome, not the file.
+    j, seen = wait_state(bid, ("done", "failed"), 30)
+    ok(r.status == 202 and j.get("state") == "failed" and
+       j.get("reason") == "cancelled",
+       "cancel: 202, then the job ends failed, reason cancelled",
+       (r.desc, j))
     r = curl("/chute/jobs/%s/cancel" % jid, "-X", "POST")
     ok(r.status == 409, "cancel a finished job: 409", r.desc)
 

@@ -436,7 +436,7 @@ test_defaults_and_full_file(void **state)
 	assert_int_equal(c.rescan_ms, 0);
 	assert_null(c.user);
 	assert_null(c.form);
-	assert_int_equal(c.metrics_ms, 0);
+	assert_int_equal(c.metrics_ms, 10000);
 	assert_int_equal(c.log_level, LOG_INFO);
 	th_write(t->dirfd, "chute.conf",
 	    "\xef\xbb\xbf# chute.conf\n"

@@ -94,6 +94,8 @@ field_is() { [ "$(status_field "$1" "$2")" = "$3" ]; }
 alive() { kill -0 "$1" 2>/dev/null; }
 
 ours() { { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null | grep -qF "$T"; }
+# in_tree PID: its working directory is inside $T (a handler's children).
+in_tree() { case $(readlink "/proc/$1/cwd" 2>/dev/null) in "$T"/*) return 0 ;; esac; return 1; }
 
 cleanup() {
 	for f in "$T"/pids/*; do
@@ -106,14 +108,15 @@ cleanup() {
 		p=$(status_field "$d" runner_pid)
 		case $p in ''|null) ;; *) ours "$p" && kill -9 "$p" 2>/dev/null ;; esac
 	done
-	# Each handler leads its own process group (its children too). The
-	# recorded pids are long dead for most: kill only members that carry
-	# this spool in their environment, never a group that reused the id.
+	# Each handler leads its own process group (its children too). After
+	# thousands of jobs a recorded pid may belong to someone else: kill
+	# only members that are ours (command line or cwd inside $T).
 	for f in "$T"/hpids/*; do
 		[ -e "$f" ] || continue
-		for p in $(pgrep -g "${f##*/}" 2>/dev/null); do
-			tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null |
-				grep -q "^CHUTE_SPOOL=.*/${T##*/}/spool$" && kill -9 "$p" 2>/dev/null
+		for q in $(pgrep -g "${f##*/}" 2>/dev/null); do
+			if ours "$q" || in_tree "$q"; then
+				kill -9 "$q" 2>/dev/null
+			fi
 		done
 	done
 	wait 2>/dev/null
