@@ -74,7 +74,7 @@ struct chuted {
 
 	struct pool_runner **runners; /* pool.c: long-lived runners */
 	size_t nrunners, runnercap;
-	unsigned conf_gen; /* bumped by each reload: older runners retire */
+	unsigned conf_gen; /* bumped by pool_retire(): older runners retire */
 
 	struct defer *defers; /* retries waiting for their not_before */
 	size_t ndefers, defercap;
@@ -180,8 +180,10 @@ pid_t pool_run(struct chuted *c, const char *id, int lockfd);
 /* For a reaped child: forgets the runner. True when it died holding a job
  * (its name into id, JOBID_NAME_MAX + 1 bytes): that job is lost. */
 bool pool_reaped(struct chuted *c, pid_t pid, char *id);
-/* After a reload: idle runners retire now, busy ones after their job. */
-void pool_reload(struct chuted *c);
+/* After a reload or a re-opened spool (runners hold the configuration and
+ * the directory fds of their fork): idle runners retire now, busy ones
+ * after their job. */
+void pool_retire(struct chuted *c);
 /* Frees the entries of reaped runners (between loop rounds). */
 void pool_gc(struct chuted *c);
 /* At exit: hangs up on every runner (busy ones finish, then exit) and

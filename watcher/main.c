@@ -128,7 +128,7 @@ main_reload(struct chuted *c)
 	conf_fini(&c->conf);
 	c->conf = cf;
 	c->rescan_due_ms = 0;
-	pool_reload(c);
+	pool_retire(c);
 	main_apply_level(c);
 	log_info("reloaded %s: handler %s, jobs %u",
 	    c->conf.path ? c->conf.path : "(defaults)", c->conf.handler,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "chuted.h"
+#include "job.h"
 #include "log.h"
 #include "metrics.h"
 #include "timestamp.h"
@@ -33,10 +34,12 @@ struct pool_runner {
 	struct loop_watch w; /* first: the loop hands back &w */
 	struct chuted *c;
 	pid_t pid;
-	unsigned gen; /* c->conf_gen at fork: its configuration */
+	unsigned gen; /* c->conf_gen at fork: its configuration and fds */
 	bool busy, reaped;
 	char id[JOBID_NAME_MAX + 1];
 };
+
+static size_t pool_live(const struct chuted *c);
 
 /* Stops talking to r: the runner sees EOF and exits once idle. */
 static void
@@ -54,6 +57,7 @@ static void
 pool_answer(struct pool_runner *r, int rc)
 {
 	struct chuted *c = r->c;
+	int lockfd;
 
 	if (!r->busy)
 		return;
@@ -70,11 +74,22 @@ pool_answer(struct pool_runner *r, int rc)
 		 * claim check reads not_before and arms the timer. */
 		c->counts.retried++;
 		queue_push(&c->queue, r->id);
+	} else {
+		/* Its job may still be in run/ (a failed move, e.g. into a
+		 * state dir that was removed): its lock is free now, so end
+		 * it as for a runner that died. The runner retires: its
+		 * directory fds may be stale. */
+		log_warn(
+		    "%s: runner %ld could not finish it", r->id, (long)r->pid);
+		lockfd = job_lock_probe(&c->sp, r->id);
+		if (lockfd >= 0)
+			dispatch_lost(c, r->id, lockfd);
+		r->gen = c->conf_gen - 1;
 	}
 	r->id[0] = '\0';
-	/* A runner of an older configuration, or one too many after a
-	 * reload lowered `jobs`, retires. */
-	if (r->gen != c->conf_gen || c->nrunners > c->conf.jobs)
+	/* A runner of an older configuration or spool, or one too many
+	 * after a reload lowered `jobs`, retires. */
+	if (r->gen != c->conf_gen || pool_live(c) > c->conf.jobs)
 		pool_hangup(r);
 }
 
@@ -306,7 +321,7 @@ pool_reaped(struct chuted *c, pid_t pid, char *id)
 }
 
 void
-pool_reload(struct chuted *c)
+pool_retire(struct chuted *c)
 {
 	size_t i;
 
