@@ -9,7 +9,7 @@
 # restarted chuted adopts them, nothing runs twice; idle runners exit with
 # chuted; a reload retires runners, so the next job sees the new handler.
 . "$(dirname "$0")/lib.sh"
-echo "1..23"
+echo "1..24"
 
 mkspool
 make_handler
@@ -25,6 +25,8 @@ is_kid() { kids | tr ' ' '\n' | grep -qx "$1"; }
 gone() { [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" = Z ]; }
 nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 pids_of() { for d in "$@"; do status_field "$d" runner_pid; done | sort -u; }
+all_gone() { for p in "$@"; do gone "$p" || return 1; done; }
+all_running() { for d in "$SPOOL"/run/*; do field_is "$d" state running || return 1; done; }
 
 start_chuted "$T/conf" "$T/log1"
 mkdir "$T/live"
@@ -81,7 +83,7 @@ for i in 1 2 3; do
 	drop "b$i" "while [ ! -e $T/go ]; do sleep 0.05; done"
 done
 wait_for 20 count_is "$SPOOL/run" 2
-wait_for 20 eval 'for d in "$SPOOL"/run/*; do field_is "$d" state running || exit 1; done'
+wait_for 20 all_running
 set -- $(pids_of "$SPOOL"/run/*)
 r1=$1 r2=$2
 kill -9 "$CPID"
@@ -107,8 +109,8 @@ wait_for 20 test -d "$SPOOL/done/newh"
 check "after HUP a job runs the new handler" test -f "$SPOOL/done/newh/reloaded"
 
 # Idle runners exit with chuted, even on kill -9.
-wait_for 10 eval '[ "$(nkids)" -ge 1 ]'
+check "chuted has an idle runner" wait_for 10 eval '[ "$(nkids)" -ge 1 ]'
 set -- $(kids)
 kill -9 "$CPID"
-check "idle runners exit when chuted dies" wait_for 10 eval 'for p in '"$*"'; do gone $p || exit 1; done'
-finish 23
+check "idle runners exit when chuted dies ($*)" wait_for 10 all_gone "$@"
+finish 24
