@@ -4,7 +4,8 @@
  * main.c). Invariants: `slots` holds every job this watcher counts against
  * `jobs` (its own runners, and runners adopted at start-up); a slot is freed
  * by whichever comes first of the job leaving run/ (inotify) and the reaping
- * of its runner. Only dispatch.c claims; only runner.c runs handlers.
+ * of its runner's answer or death. Only dispatch.c claims; pool.c hands
+ * jobs to long-lived runners; only runner.c runs handlers.
  */
 #ifndef CHUTE_WATCHER_CHUTED_H
 #define CHUTE_WATCHER_CHUTED_H
@@ -26,7 +27,7 @@
 #define CHUTED_INO_BUF 65536 /* one inotify read */
 
 struct slot {
-	pid_t pid; /* our runner, or 0 when adopted at start-up */
+	pid_t pid; /* our (pool) runner, or 0 when adopted at start-up */
 	char id[JOBID_NAME_MAX + 1];
 };
 
@@ -70,6 +71,10 @@ struct chuted {
 
 	struct slot *slots;
 	size_t nslots, slotcap;
+
+	struct pool_runner **runners; /* pool.c: long-lived runners */
+	size_t nrunners, runnercap;
+	unsigned conf_gen; /* bumped by pool_retire(): older runners retire */
 
 	struct defer *defers; /* retries waiting for their not_before */
 	size_t ndefers, defercap;
@@ -150,16 +155,45 @@ int sweep_open(struct chuted *c);
 void sweep_arm(struct chuted *c);
 void sweep_fire(void *arg);
 
-/* Exit codes of a runner, which chuted counts when it reaps one. */
+/* A runner's answer for each job (an int over its socket), and its exit
+ * code when it ends on its own. */
 #define RUNNER_EXIT_DONE 0 /* the job is in done/ */
 #define RUNNER_EXIT_FAILED 1 /* the job is in failed/ */
 #define RUNNER_EXIT_TROUBLE 2 /* the job may still be in run/ */
 #define RUNNER_EXIT_RETRY 3 /* the job is back in new/ with not_before */
 
-/* runner.c: starts a detached runner for a claimed job; the runner inherits
- * lockfd and the parent closes its copy. Returns the runner's pid, or -1 with
- * errno, and then lockfd is still the caller's. */
-pid_t runner_start(struct chuted *c, const char *id, int lockfd);
+/* chuted -> runner, one SOCK_SEQPACKET message per job, with the claim's
+ * lock fd attached (SCM_RIGHTS). */
+struct runner_msg {
+	char id[JOBID_NAME_MAX + 1];
+};
+
+/* pool.c: the runners, one per slot. */
+struct pool_runner;
+/* True when a claimed job would find a runner now (an idle one, or room
+ * to fork one under `jobs`). */
+bool pool_can_take(const struct chuted *c);
+/* Hands a claimed job to a runner (forked if none is idle) and closes
+ * lockfd. Returns the runner's pid, or -1 with errno, and then lockfd is
+ * still the caller's and nothing ran. */
+pid_t pool_run(struct chuted *c, const char *id, int lockfd);
+/* For a reaped child: forgets the runner. True when it died holding a job
+ * (its name into id, JOBID_NAME_MAX + 1 bytes): that job is lost. */
+bool pool_reaped(struct chuted *c, pid_t pid, char *id);
+/* After a reload or a re-opened spool (runners hold the configuration and
+ * the directory fds of their fork): idle runners retire now, busy ones
+ * after their job. */
+void pool_retire(struct chuted *c);
+/* Frees the entries of reaped runners (between loop rounds). */
+void pool_gc(struct chuted *c);
+/* At exit: hangs up on every runner (busy ones finish, then exit) and
+ * reaps the idle ones, which exit at once (bounded wait). */
+void pool_close(struct chuted *c);
+
+/* runner.c: the runner's life after its fork (setsid, signals and fds
+ * reset once), serving jobs received on sock until EOF; the lock of each is
+ * held until its job has left run/. Never returns. */
+_Noreturn void runner_serve(struct chuted *c, int sock);
 
 struct fate;
 struct status;

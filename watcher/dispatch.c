@@ -206,7 +206,7 @@ dispatch_claim(struct chuted *c, const char *name)
 	c->counts.claimed++;
 	log_debug("%s claimed", name);
 	metrics_claimed(c, name, lockfd);
-	pid = runner_start(c, name, lockfd);
+	pid = pool_run(c, name, lockfd);
 	if (pid < 0) {
 		log_err("%s: cannot start a runner: %s; back to new/", name,
 		    strerror(errno));
@@ -227,7 +227,8 @@ dispatch_pump(struct chuted *c)
 {
 	char name[QUEUE_NAME_SIZE];
 
-	while (!c->stopping && !c->paused && c->nslots < c->conf.jobs) {
+	while (!c->stopping && !c->paused && c->nslots < c->conf.jobs &&
+	    pool_can_take(c)) {
 		if (!queue_pop(&c->queue, name)) {
 			/* Names were dropped: new/ still holds them. */
 			if (!c->queue.overflowed)
@@ -410,32 +411,16 @@ dispatch_reap(struct chuted *c)
 	int wstatus, lockfd;
 
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
-		bool ours = dispatch_slot_release_pid(c, pid, id);
-
+		if (!pool_reaped(c, pid, id)) {
+			if (!WIFEXITED(wstatus) ||
+			    WEXITSTATUS(wstatus) != RUNNER_EXIT_DONE)
+				log_warn("runner %ld ended (status 0x%x)",
+				    (long)pid, (unsigned)wstatus);
+			continue;
+		}
 		metrics_reaped(c, pid, wstatus);
-
-		if (WIFEXITED(wstatus) &&
-		    WEXITSTATUS(wstatus) == RUNNER_EXIT_DONE) {
-			c->counts.done++;
-			continue;
-		}
-		if (WIFEXITED(wstatus) &&
-		    WEXITSTATUS(wstatus) == RUNNER_EXIT_FAILED) {
-			c->counts.failed++;
-			continue;
-		}
-		if (WIFEXITED(wstatus) &&
-		    WEXITSTATUS(wstatus) == RUNNER_EXIT_RETRY) {
-			c->counts.retried++;
-			/* Back in new/ with not_before; the claim check reads
-			 * it and arms the timer. Its lock is free now. */
-			if (ours)
-				queue_push(&c->queue, id);
-			continue;
-		}
-		if (!ours)
-			continue;
-		/* The runner itself failed: its job may still be in run/. */
+		dispatch_slot_release_id(c, id);
+		/* The runner died holding a job: it may still be in run/. */
 		log_warn("%s: runner %ld ended abnormally (status 0x%x)", id,
 		    (long)pid, (unsigned)wstatus);
 		lockfd = job_lock_probe(&c->sp, id);

@@ -5,8 +5,9 @@
  * loop over inotify, a signalfd and a timerfd. Setup failures exit (64
  * usage, 78 bad config, 1 other); after READY nothing tied to one job takes
  * the watcher down. TERM/INT stop claiming and exit at once: runners are
- * detached and go on. HUP reloads the config (a bad one is logged and the
- * old one kept); USR1 logs counts; CHLD reaps runners.
+ * detached and go on (each ends after its job). HUP reloads the config (a
+ * bad one is logged and the old one kept; runners start again with it);
+ * USR1 logs counts; CHLD reaps runners.
  */
 #include "config.h"
 
@@ -127,6 +128,7 @@ main_reload(struct chuted *c)
 	conf_fini(&c->conf);
 	c->conf = cf;
 	c->rescan_due_ms = 0;
+	pool_retire(c);
 	main_apply_level(c);
 	log_info("reloaded %s: handler %s, jobs %u",
 	    c->conf.path ? c->conf.path : "(defaults)", c->conf.handler,
@@ -187,8 +189,10 @@ main_step(struct chuted *c)
 {
 	int64_t now;
 
-	if (c->stopping)
+	if (c->stopping) {
+		pool_gc(c);
 		return;
+	}
 	if (c->need_rewatch) {
 		now = timestamp_mono_ms();
 		if (c->retry_due_ms == 0 || now >= c->retry_due_ms) {
@@ -218,6 +222,7 @@ main_step(struct chuted *c)
 	dispatch_pump(c);
 	metrics_tick(c);
 	sweep_arm(c);
+	pool_gc(c);
 }
 
 static int
@@ -388,6 +393,7 @@ main(int argc, char **argv)
 	spool_close(&c.sp);
 	queue_fini(&c.queue);
 	pick_fini(&c.pick);
+	pool_close(&c);
 	free(c.slots);
 	free(c.defers);
 	retain_close(&c);

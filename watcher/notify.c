@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * notify: sd_notify or a tiny built-in sender (notify.h). The socket is
- * opened per message: chuted sends two or three in its life.
+ * notify: a tiny built-in sd_notify sender (notify.h). The socket is opened
+ * per message: chuted sends two or three in its life. It does not link
+ * libsystemd: with its dependencies, seven more libraries to map at
+ * start and to copy at every fork.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -13,24 +13,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#if HAVE_LIBSYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "notify.h"
 
 int
 notify_send(const char *state)
 {
-#if HAVE_LIBSYSTEMD
-	int rc = sd_notify(0, state);
-
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return 0;
-#else
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	const char *path = getenv("NOTIFY_SOCKET");
 	size_t len;
@@ -62,5 +49,4 @@ out:
 		close(fd);
 	errno = saved;
 	return rc;
-#endif
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * notify: the systemd readiness protocol. With libsystemd, sd_notify(3);
- * without, one datagram to $NOTIFY_SOCKET (a path, or '@' for an abstract
- * socket). Silently does nothing where NOTIFY_SOCKET is unset.
+ * notify: the systemd readiness protocol, as sd_notify(3) speaks it: one
+ * datagram to $NOTIFY_SOCKET (a path, or '@' for an abstract socket).
+ * Silently does nothing where NOTIFY_SOCKET is unset.
  */
 #ifndef CHUTE_WATCHER_NOTIFY_H
 #define CHUTE_WATCHER_NOTIFY_H

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * runner: the detached child that runs one claimed job. chuted forks it; it
- * leaves chuted's session and signal set-up, keeps only stderr (for its log
- * lines), the claim's lock fd and the spool's O_PATH directory fds, records
- * "running",
- * spawns the handler (vfork + exec: HANDLER JOBDIR, cwd JOBDIR, stdin
- * /dev/null, output to JOBDIR/stdout and JOBDIR/stderr, its own process
- * group, SIGKILL when the runner dies, fds 0-2 only), enforces the timeout,
- * records the outcome and renames the job to done/ or failed/. It holds the
- * lock until the job has left run/, so a runner that dies leaves a free lock
- * and its job is found lost; a dead chuted leaves its runners running.
+ * runner: a long-lived child of chuted (one per slot, see pool.c) that runs
+ * claimed jobs one after another. Once, after its fork, it leaves chuted's
+ * session and signal set-up and keeps only stderr (for its log lines), its
+ * socket to chuted and the spool's O_PATH directory fds. For each job it
+ * receives (with the claim's lock fd) it records "running", spawns the
+ * handler (vfork + exec: HANDLER JOBDIR, cwd JOBDIR, stdin /dev/null, output
+ * to JOBDIR/stdout and JOBDIR/stderr, its own process group, SIGKILL when
+ * the runner dies, fds 0-2 only), enforces the timeout, records the outcome,
+ * renames the job to done/ or failed/, closes the lock and answers chuted.
+ * It holds the lock until the job has left run/, so a runner that dies
+ * leaves a free lock and its job is found lost. A dead chuted (EOF on the
+ * socket) lets its runners finish their job; then they exit.
  *
  * fsync (conf fsync=yes), only where a guarantee needs it:
  * - "running" is written with fsync (file and job dir), then run/ is synced,
@@ -33,6 +35,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -131,6 +134,22 @@ runner_kill(pid_t pid, int sig)
 		kill(pid, sig);
 }
 
+/* The runner's signalfd for SIGUSR1 (a cancel), made at its first job and
+ * kept for its life; -1 when it could not be made (no cancel then). */
+static int
+runner_cancel_fd(void)
+{
+	static int fd = -1;
+	sigset_t usr1;
+
+	if (fd < 0) {
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		fd = signalfd(-1, &usr1, SFD_NONBLOCK | SFD_CLOEXEC);
+	}
+	return fd;
+}
+
 /* Waits for the handler; at the deadline SIGTERM to its group, SIGKILL after
  * kill_grace. SIGUSR1 (chuted's cancel, kept blocked since the fork so none
  * is lost) does the same at once. Sets *timed_out or *cancelled when the
@@ -142,15 +161,12 @@ runner_wait(const struct conf *cf, pid_t pid, int *wstatus, bool *timed_out,
     bool *cancelled)
 {
 	int64_t deadline = -1, now;
-	int pidfd = -1, sigfd = -1, phase = 0, n;
+	int pidfd = -1, sigfd, phase = 0, n;
 	struct pollfd pfd[2];
-	sigset_t usr1;
 
 	*timed_out = false;
 	*cancelled = false;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigfd = signalfd(-1, &usr1, SFD_NONBLOCK | SFD_CLOEXEC);
+	sigfd = runner_cancel_fd();
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0)
 		log_warn("pidfd_open: %s: no timeout or cancel for pid %ld",
@@ -192,8 +208,6 @@ runner_wait(const struct conf *cf, pid_t pid, int *wstatus, bool *timed_out,
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	if (sigfd >= 0)
-		close(sigfd);
 	while (waitpid(pid, wstatus, 0) < 0) {
 		if (errno != EINTR)
 			return -1;
@@ -274,10 +288,10 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 	s.argv[2] = NULL;
 	s.jobdirfd = jobdirfd;
 	s.runner_pid = getpid();
-	s.infd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	s.infd = 0; /* the runner's /dev/null */
 	s.outfd = runner_open_out(jobdirfd, "stdout");
 	s.errfd = runner_open_out(jobdirfd, "stderr");
-	if (s.infd < 0 || s.outfd < 0 || s.errfd < 0) {
+	if (s.outfd < 0 || s.errfd < 0) {
 		log_err("%s: cannot open the handler's stdio: %s", id,
 		    strerror(errno));
 		goto out;
@@ -298,8 +312,6 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 		*wstatus = 127 << 8;
 	}
 out:
-	if (s.infd >= 0)
-		close(s.infd);
 	if (s.outfd >= 0)
 		close(s.outfd);
 	if (s.errfd >= 0)
@@ -491,41 +503,106 @@ runner_close_fds(int *keep, size_t nkeep)
 	close_range(lo, ~0U, 0);
 }
 
-/* The runner: first leave everything of chuted's behind. */
-static _Noreturn void
-runner_main(struct chuted *c, const char *id, int lockfd)
+/* Drops a SIGUSR1 still pending from the previous job: chuted sent it
+ * before this job (it signals only a runner that holds the job to cancel),
+ * so it is not for this one. A cancel of this job that races with the
+ * drop is not lost: chuted signals again until the job has settled. */
+static void
+runner_forget_cancels(void)
 {
-	int keep[SPOOL_NSTATES + 2], nullfd;
-	size_t nkeep = 0, i;
+	static const struct timespec zero = {0, 0};
+	sigset_t usr1;
 
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	while (sigtimedwait(&usr1, NULL, &zero) == SIGUSR1)
+		;
+}
+
+/* Receives one job: its name into m and the lock into *lockfd. Returns 1,
+ * 0 at EOF (chuted is gone or let us go), -1 on an error. */
+static int
+runner_recv(int sock, struct runner_msg *m, int *lockfd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*lockfd = -1;
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
+	if (n <= 0)
+		return (int)n;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(lockfd, CMSG_DATA(cm), sizeof(int));
+	if (n != (ssize_t)sizeof(*m) || *lockfd < 0 ||
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    memchr(m->id, '\0', sizeof(m->id)) == NULL) {
+		if (*lockfd >= 0)
+			close(*lockfd);
+		errno = EPROTO;
+		return -1;
+	}
+	return 1;
+}
+
+void
+runner_serve(struct chuted *c, int sock)
+{
+	struct runner_msg m;
+	int keep[SPOOL_NSTATES + 2], nullfd, lockfd, rc;
+	size_t nkeep = 0, i;
+	ssize_t n;
+
+	/* Once per runner: leave everything of chuted's behind. */
 	setsid();
 	runner_reset_signals(&c->sig_reset);
 	if (c->use_syslog)
 		closelog(); /* reconnects lazily, on a socket of its own */
-	keep[nkeep++] = lockfd;
+	keep[nkeep++] = sock;
 	keep[nkeep++] = c->sp.rootfd;
 	for (i = 0; i < SPOOL_NSTATES; i++)
 		keep[nkeep++] = c->sp.dirfd[i];
 	runner_close_fds(keep, nkeep);
+	/* fd 0 stays /dev/null: it is every handler's stdin. */
 	nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (nullfd >= 0) {
-		dup2(nullfd, 0);
-		dup2(nullfd, 1);
-		close(nullfd);
+	if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(nullfd, 1) < 0) {
+		log_err("runner: /dev/null: %s", strerror(errno));
+		_exit(RUNNER_EXIT_TROUBLE);
 	}
-	_exit(runner_run(&c->conf, &c->sp, id, lockfd));
-}
-
-pid_t
-runner_start(struct chuted *c, const char *id, int lockfd)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0)
-		runner_main(c, id, lockfd);
-	/* The lock lives in the open file description the runner shares. */
-	close(lockfd);
-	return pid;
+	close(nullfd);
+	for (;;) {
+		rc = runner_recv(sock, &m, &lockfd);
+		if (rc == 0)
+			_exit(RUNNER_EXIT_DONE);
+		if (rc < 0) {
+			log_err("runner: receiving a job: %s", strerror(errno));
+			_exit(RUNNER_EXIT_TROUBLE);
+		}
+		runner_forget_cancels();
+		rc = runner_run(&c->conf, &c->sp, m.id, lockfd);
+		/* The job has left run/ (or is lost): let the lock go. */
+		close(lockfd);
+		do
+			n = send(sock, &rc, sizeof(rc), MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(rc))
+			_exit(rc); /* chuted is gone: so are we */
+	}
 }

@@ -123,6 +123,7 @@ watch_rewatch(struct chuted *c)
 		return -1;
 	spool_close(&c->sp);
 	c->sp = sp;
+	pool_retire(c); /* runners hold the old directory fds */
 	if (watch_add_both(c) < 0)
 		return -1;
 	c->need_rewatch = false;

@@ -76,11 +76,18 @@ for e in $events; do
 				p=$(grep -o '"runner_pid":[0-9]*' "$SPOOL/run/$d/status" 2>/dev/null)
 				p=${p#*:}
 				[ -n "$p" ] || continue
-				if ours "$p" && kill -9 "$p" 2>/dev/null; then
-					echo "$d" >> "$T/killed"
-					kr=$((kr + 1))
-					break 2
-				fi
+				ours "$p" || continue
+				# A runner serves job after job (one per slot): stop
+				# it, note the job it runs at this instant (it may
+				# have moved on from $d), then kill it.
+				kill -STOP "$p" 2>/dev/null || continue
+				for e in $(ls "$SPOOL/run" 2>/dev/null); do
+					grep -q "\"runner_pid\":$p[,}]" "$SPOOL/run/$e/status" 2>/dev/null &&
+						echo "$e" >> "$T/killed"
+				done
+				kill -9 "$p" 2>/dev/null
+				kr=$((kr + 1))
+				break 2
 			done
 			sleep 0.02
 		done
