@@ -3,7 +3,7 @@
  * chuted: the watcher. Set-up (options, config, spool, signals, inotify,
  * adoption of run/, a first scan of new/), then one thread and one epoll
  * loop over inotify, a signalfd and a timerfd. Setup failures exit (64
- * usage, 78 bad config, 1 other); after READY nothing tied to one job takes
+ * usage; 1 bad config, as DESIGN.md says, and any other error); after READY nothing tied to one job takes
  * the watcher down. TERM/INT stop claiming and exit at once: runners are
  * detached and go on (each ends after its job). HUP reloads the config (a
  * bad one is logged and the old one kept; runners start again with it);
@@ -33,7 +33,7 @@
 #include "timestamp.h"
 
 #define EXIT_USAGE 64
-#define EXIT_CONFIG 78
+#define EXIT_CONFIG 1 /* DESIGN.md: a bad config exits 1 with file:line */
 
 static void
 usage(FILE *fp)

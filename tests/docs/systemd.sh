@@ -62,7 +62,7 @@ else
 fi
 
 # 5-11: settings the unit promises (chuted(8)).
-for kv in Type=notify KillMode=process 'RestartPreventExitStatus=64 78' \
+for kv in Type=notify KillMode=process 'RestartPreventExitStatus=64' \
     User=chute Group=chute ReadWritePaths=/var/spool/chute \
     'ExecReload=/bin/kill -HUP $MAINPID'; do
 	check "unit sets $kv" grep -qxF "$kv" "$UNIT"
