@@ -47,6 +47,8 @@ cleanup() {
 }
 trap 'cleanup; echo "run.sh: interrupted; logs in $work" >&2; exit 1' INT TERM HUP
 [ -n "$build" ] || build=$work/bin
+# run_one changes directory: a relative build dir must not depend on it.
+case $build in /*) ;; *) build=$PWD/$build ;; esac
 # shellcheck disable=SC2086 # a list of names
 "$top/fuzz/build.sh" "$build" $targets > "$work/build.log" 2>&1 || {
 	cat "$work/build.log" >&2
