@@ -151,6 +151,14 @@ int cli_wait(const struct spool *sp, const char *id, enum cli_wait_show show,
  * usage exit code after the message. */
 int cli_parse_timeout(const struct cli *cli, const char *text, int64_t *ms);
 
+/* The common start of a command on one job (status, cancel, retry): exactly
+ * one operand, the ID; --timeout only with --wait (parsed into *timeout_ms,
+ * -1 = no limit); the config loaded; the ID valid; the spool opened into
+ * sp. Returns -1 when all that succeeded, with *id set, else the exit code
+ * after the message. */
+int cli_job_begin(struct cli *cli, bool wait, const char *timeout,
+    int64_t *timeout_ms, struct spool *sp, const char **id);
+
 /* The last component of path ("a/b" -> "b"), pointing into path; NULL when
  * there is none ("", "/", "dir/"). */
 const char *cli_path_basename(const char *path);

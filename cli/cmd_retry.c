@@ -90,33 +90,7 @@ cmd_retry(int argc, char **argv)
 	rc = cli_parse(&cli, argc, argv, "", retry_longopts, retry_option, &o);
 	if (rc != -1)
 		goto out;
-	if (cli.nargs == 0) {
-		rc = cli_usage_error(&cli, "missing job ID");
-		goto out;
-	}
-	if (cli.nargs > 1) {
-		rc = cli_usage_error(
-		    &cli, "unexpected argument '%s'", cli.args[1]);
-		goto out;
-	}
-	if (o.timeout != NULL) {
-		if (!o.wait) {
-			rc = cli_usage_error(&cli, "--timeout needs --wait");
-			goto out;
-		}
-		rc = cli_parse_timeout(&cli, o.timeout, &timeout_ms);
-		if (rc != -1)
-			goto out;
-	}
-	id = cli.args[0];
-	rc = cli_load_conf(&cli);
-	if (rc != -1)
-		goto out;
-	if (!jobid_name_valid(id)) {
-		rc = cli_error("%s: invalid job ID", id);
-		goto out;
-	}
-	rc = cli_spool_open(&cli, &sp);
+	rc = cli_job_begin(&cli, o.wait, o.timeout, &timeout_ms, &sp, &id);
 	if (rc != -1)
 		goto out;
 	if (retry_requeue(&sp, id, cli.conf.fsync, &found) == -1) {

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "jobid.h"
 
 static const struct option cli_global_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -370,4 +371,32 @@ cli_parse_timeout(const struct cli *cli, const char *text, int64_t *ms)
 	if (*ms == 0)
 		*ms = -1;
 	return -1;
+}
+
+int
+cli_job_begin(struct cli *cli, bool wait, const char *timeout,
+    int64_t *timeout_ms, struct spool *sp, const char **id)
+{
+	int rc;
+
+	*timeout_ms = -1;
+	if (cli->nargs == 0)
+		return cli_usage_error(cli, "missing job ID");
+	if (cli->nargs > 1)
+		return cli_usage_error(
+		    cli, "unexpected argument '%s'", cli->args[1]);
+	if (timeout != NULL) {
+		if (!wait)
+			return cli_usage_error(cli, "--timeout needs --wait");
+		rc = cli_parse_timeout(cli, timeout, timeout_ms);
+		if (rc != -1)
+			return rc;
+	}
+	*id = cli->args[0];
+	rc = cli_load_conf(cli);
+	if (rc != -1)
+		return rc;
+	if (!jobid_name_valid(*id))
+		return cli_error("%s: invalid job ID", *id);
+	return cli_spool_open(cli, sp);
 }
