@@ -53,6 +53,19 @@ struct retain {
 	int64_t due_ms; /* mono time of the next tick, or 0 */
 };
 
+/* The identity handlers run as (conf `user`, resolved by chuted when it runs
+ * as root); set false: they run as the runner. Set by main.c before runners
+ * fork; read by the handler's vfork child. */
+struct chuted_user {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* malloc()ed, ngroups entries */
+	int ngroups;
+};
+
+extern struct chuted_user chuted_user;
+
 struct chuted {
 	struct conf conf;
 	const char *cli_conf; /* -c, or NULL */
