@@ -40,7 +40,12 @@ struct chuted_counts {
 struct defer {
 	char name[JOBID_NAME_MAX + 1];
 	int64_t due_ms; /* wall clock (not_before) */
+	bool linked; /* a plain file that appeared without a close (link(2)):
+			queued once its mtime and ctime are older than
+			CHUTED_LINK_SETTLE_MS */
 };
+
+#define CHUTED_LINK_SETTLE_MS 1000
 
 /* Retention (retain.c): a slice-wise pass over done/, failed/ and tmp/,
  * and the bounded removal of SPOOL/.trash. */
@@ -52,6 +57,19 @@ struct retain {
 	int64_t next_pass_ms; /* mono time of the next pass */
 	int64_t due_ms; /* mono time of the next tick, or 0 */
 };
+
+/* The identity handlers run as (conf `user`, resolved by chuted when it runs
+ * as root); set false: they run as the runner. Set by main.c before runners
+ * fork; read by the handler's vfork child. */
+struct chuted_user {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* malloc()ed, ngroups entries */
+	int ngroups;
+};
+
+extern struct chuted_user chuted_user;
 
 struct chuted {
 	struct conf conf;
@@ -127,6 +145,10 @@ void dispatch_end_locked(
     struct chuted *c, const char *id, int lockfd, bool cancel);
 /* Remembers that new/NAME is not due before due_ms (wall clock). */
 void dispatch_defer(struct chuted *c, const char *name, int64_t due_ms);
+/* Arms a look at new/NAME, a plain file that appeared by IN_CREATE (a
+ * link(2) has no IN_CLOSE_WRITE): queued once it has not changed for
+ * CHUTED_LINK_SETTLE_MS; dropped when gone. A name already armed stays. */
+void dispatch_defer_linked(struct chuted *c, const char *name);
 /* Queues the deferred names whose time has come. */
 void dispatch_due(struct chuted *c);
 

@@ -267,6 +267,7 @@ dispatch_defer(struct chuted *c, const char *name, int64_t due_ms)
 	for (i = 0; i < c->ndefers; i++) {
 		if (strcmp(c->defers[i].name, name) == 0) {
 			c->defers[i].due_ms = due_ms;
+			c->defers[i].linked = false;
 			return;
 		}
 	}
@@ -290,7 +291,44 @@ dispatch_defer(struct chuted *c, const char *name, int64_t due_ms)
 	d = &c->defers[c->ndefers++];
 	strcpy(d->name, name);
 	d->due_ms = due_ms;
+	d->linked = false;
 	log_debug("%s: not due yet, armed", name);
+}
+
+void
+dispatch_defer_linked(struct chuted *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndefers; i++)
+		if (strcmp(c->defers[i].name, name) == 0)
+			return;
+	dispatch_defer(c, name, timestamp_now_ms() + CHUTED_LINK_SETTLE_MS);
+	for (i = 0; i < c->ndefers; i++)
+		if (strcmp(c->defers[i].name, name) == 0)
+			c->defers[i].linked = true;
+}
+
+/* For a linked entry that is due: its new due time while it still
+ * changes, 0 to queue it now, -1 to drop it (gone). */
+static int64_t
+dispatch_linked_due(struct chuted *c, const char *name, int64_t now)
+{
+	struct stat stb;
+	int64_t m, t;
+
+	if (fstatat(c->sp.dirfd[SPOOL_NEW], name, &stb, AT_SYMLINK_NOFOLLOW) <
+	    0)
+		return errno == ENOENT ? -1 : 0;
+	if (!S_ISREG(stb.st_mode))
+		return 0;
+	m = (int64_t)stb.st_mtim.tv_sec * 1000 + stb.st_mtim.tv_nsec / 1000000;
+	t = (int64_t)stb.st_ctim.tv_sec * 1000 + stb.st_ctim.tv_nsec / 1000000;
+	if (t > m)
+		m = t;
+	if (m + CHUTED_LINK_SETTLE_MS > now && m <= now)
+		return m + CHUTED_LINK_SETTLE_MS;
+	return 0;
 }
 
 void
@@ -300,12 +338,23 @@ dispatch_due(struct chuted *c)
 	size_t i;
 
 	for (i = 0; i < c->ndefers;) {
-		if (c->defers[i].due_ms <= now) {
-			queue_push(&c->queue, c->defers[i].name);
-			c->defers[i] = c->defers[--c->ndefers];
-		} else {
+		struct defer *d = &c->defers[i];
+		int64_t again = 0;
+
+		if (d->due_ms > now) {
 			i++;
+			continue;
 		}
+		if (d->linked)
+			again = dispatch_linked_due(c, d->name, now);
+		if (again > 0) {
+			d->due_ms = again; /* still changing */
+			i++;
+			continue;
+		}
+		if (again == 0)
+			queue_push(&c->queue, d->name);
+		c->defers[i] = c->defers[--c->ndefers];
 	}
 }
 

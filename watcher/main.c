@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,10 +74,62 @@ main_apply_level(struct chuted *c)
 	log_set_level(c->verbose ? LOG_DEBUG : c->conf.log_level);
 }
 
+/* Resolves cf->user into *u when chuted runs as root (uid, primary gid,
+ * supplementary groups); unset, or not root (a warning): u->set false.
+ * 0, or -1 with the message in err. */
+static int
+main_resolve_user(
+    const struct conf *cf, struct chuted_user *u, char *err, size_t errlen)
+{
+	struct passwd *pw;
+	gid_t *groups = NULL;
+	int n = 32;
+
+	memset(u, 0, sizeof(*u));
+	if (cf->user == NULL || cf->user[0] == '\0')
+		return 0;
+	if (geteuid() != 0) {
+		log_warn("%s: user = %s ignored: chuted is not root",
+		    cf->path ? cf->path : "(defaults)", cf->user);
+		return 0;
+	}
+	errno = 0;
+	pw = getpwnam(cf->user);
+	if (pw == NULL) {
+		snprintf(err, errlen, "%s: user = %s: %s",
+		    cf->path ? cf->path : "(defaults)", cf->user,
+		    errno != 0 ? strerror(errno) : "no such user");
+		return -1;
+	}
+	for (;;) {
+		int got = n;
+		gid_t *g = realloc(groups, (size_t)n * sizeof(*g));
+
+		if (g == NULL) {
+			free(groups);
+			snprintf(err, errlen, "%s", strerror(errno));
+			return -1;
+		}
+		groups = g;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &got) >= 0) {
+			n = got;
+			break;
+		}
+		n = got > n ? got : n * 2;
+	}
+	u->set = true;
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	u->groups = groups;
+	u->ngroups = n;
+	return 0;
+}
+
 /* Loads the config into cf (conf_init()ed); -s overrides the spool, which
  * is made absolute. 0, or -1 with the message in err. */
 static int
-main_load_conf(struct chuted *c, struct conf *cf, char *err, size_t errlen)
+main_load_conf(struct chuted *c, struct conf *cf, struct chuted_user *u,
+    char *err, size_t errlen)
 {
 	if (conf_load_located(cf, c->cli_conf, err, errlen) < 0)
 		return -1;
@@ -95,7 +149,7 @@ main_load_conf(struct chuted *c, struct conf *cf, char *err, size_t errlen)
 		    cf->path ? cf->path : "(defaults)");
 		return -1;
 	}
-	return 0;
+	return main_resolve_user(cf, u, err, errlen);
 }
 
 static void
@@ -103,9 +157,10 @@ main_reload(struct chuted *c)
 {
 	char err[CONF_ERR_LEN];
 	struct conf cf;
+	struct chuted_user u;
 
 	conf_init(&cf);
-	if (main_load_conf(c, &cf, err, sizeof(err)) < 0) {
+	if (main_load_conf(c, &cf, &u, err, sizeof(err)) < 0) {
 		log_err(
 		    "reload failed, keeping the old configuration: %s", err);
 		conf_fini(&cf);
@@ -122,11 +177,14 @@ main_reload(struct chuted *c)
 		if (conf_set_string(&cf.spool, c->conf.spool) < 0) {
 			log_err("reload: %s", strerror(errno));
 			conf_fini(&cf);
+			free(u.groups);
 			return;
 		}
 	}
 	conf_fini(&c->conf);
 	c->conf = cf;
+	free(chuted_user.groups);
+	chuted_user = u;
 	c->rescan_due_ms = 0;
 	pool_retire(c);
 	main_apply_level(c);
@@ -339,7 +397,7 @@ main(int argc, char **argv)
 	log_open("chuted", c.use_syslog);
 
 	conf_init(&c.conf);
-	if (main_load_conf(&c, &c.conf, err, sizeof(err)) < 0)
+	if (main_load_conf(&c, &c.conf, &chuted_user, err, sizeof(err)) < 0)
 		log_fatal(EXIT_CONFIG, "%s", err);
 	main_apply_level(&c);
 	main_open_spool(&c, init);

@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -54,13 +55,16 @@
 
 extern char **environ;
 
+struct chuted_user chuted_user;
+
 /* What the vfork child needs; it writes only `err` and `stage`. */
 struct runner_spawn {
 	char *argv[3];
 	int jobdirfd, infd, outfd, errfd;
 	pid_t runner_pid;
 	volatile int err;
-	volatile int stage; /* 0 ok, 1 chdir, 2 exec */
+	volatile int stage; /* 0 ok, 1 chdir, 2 exec, 3 user */
+	const struct chuted_user *user; /* or NULL */
 };
 
 /* Every disposition back to SIG_DFL (chuted handles none itself: it uses
@@ -94,11 +98,6 @@ runner_child(struct runner_spawn *s)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL); /* the runner's SIGUSR1 */
 	setpgid(0, 0);
-	/* A killed runner must not leave a handler behind that could run a
-	 * second time beside the retried job. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != s->runner_pid)
-		_exit(127);
 	if (fchdir(s->jobdirfd) < 0) {
 		s->err = errno;
 		s->stage = 1;
@@ -110,6 +109,20 @@ runner_child(struct runner_spawn *s)
 		s->stage = 1;
 		_exit(127);
 	}
+	/* conf `user`: groups, then gid, then uid (after it, no way back). */
+	if (s->user != NULL &&
+	    (setgroups((size_t)s->user->ngroups, s->user->groups) < 0 ||
+		setgid(s->user->gid) < 0 || setuid(s->user->uid) < 0)) {
+		s->err = errno;
+		s->stage = 3;
+		_exit(127);
+	}
+	/* A killed runner must not leave a handler behind that could run a
+	 * second time beside the retried job. After the credentials change,
+	 * which clears it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != s->runner_pid)
+		_exit(127);
 	close_range(3, ~0U, 0);
 	execve(s->argv[0], s->argv, environ);
 	s->err = errno;
@@ -288,6 +301,7 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 	s.argv[2] = NULL;
 	s.jobdirfd = jobdirfd;
 	s.runner_pid = getpid();
+	s.user = chuted_user.set ? &chuted_user : NULL;
 	s.infd = 0; /* the runner's /dev/null */
 	s.outfd = runner_open_out(jobdirfd, "stdout");
 	s.errfd = runner_open_out(jobdirfd, "stderr");
@@ -307,8 +321,13 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 	}
 	if (s.stage != 0) {
 		dprintf(s.errfd, "chute: cannot %s %s: %s\n",
-		    s.stage == 1 ? "enter" : "execute",
-		    s.stage == 1 ? jobdir : cf->handler, strerror(s.err));
+		    s.stage == 1       ? "enter"
+			: s.stage == 3 ? "become user"
+				       : "execute",
+		    s.stage == 1       ? jobdir
+			: s.stage == 3 ? cf->user
+				       : cf->handler,
+		    strerror(s.err));
 		*wstatus = 127 << 8;
 	}
 out:

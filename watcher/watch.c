@@ -31,7 +31,9 @@
  * is complete when its writer closes it (IN_CLOSE_WRITE), not when it is
  * created. IN_CREATE only matters for what has no content to wait for
  * (symlinks, FIFOs, sockets, devices: bad entries to reject at once); a
- * directory made in place is still being filled, and is left to a rescan. */
+ * directory made in place is still being filled, and is left to a rescan;
+ * a plain file may be a link(2) (no close follows): it is looked at again
+ * once it has not changed for CHUTED_LINK_SETTLE_MS. */
 #define WATCH_NEW_MASK \
 	(IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE_SELF | \
 	    IN_MOVE_SELF | IN_ONLYDIR)
@@ -212,8 +214,13 @@ watch_event(struct chuted *c, const struct inotify_event *ev)
 		 * then, new names would overtake the dropped ones. */
 		if (c->queue.overflowed || c->need_rescan)
 			return;
-		if ((ev->mask & IN_CREATE) && !watch_created_special(c, ev))
+		if ((ev->mask & IN_CREATE) && !watch_created_special(c, ev)) {
+			/* A plain file made by link(2) gets no close: look
+			 * again once it has settled. */
+			if (!(ev->mask & IN_ISDIR))
+				dispatch_defer_linked(c, ev->name);
 			return;
+		}
 		queue_push(&c->queue, ev->name);
 	} else if (ev->mask & (IN_MOVED_FROM | IN_DELETE)) {
 		dispatch_slot_release_id(c, ev->name);

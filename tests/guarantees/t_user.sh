@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: MIT
 # "Handlers run with the configured user when chuted runs as root": with
 # `user = chute-www` in the config, chuted as root runs the handler as that
-# user (uid, gid) and not as root. Suite 'slow': chuted does not implement
-# the `user` key yet (a gap reported for watcher/), so this fails today.
+# user (uid, gid) and not as root; an unknown user is a config error at
+# start (exit 1, naming the user).
 if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root"
 	exit 0
 fi
 . "$(dirname "$0")/glib.sh"
 chmod 0755 "$T"
-echo "1..4"
+echo "1..6"
 WWW=chute-www
 groupadd -f chute
 id "$WWW" >/dev/null 2>&1 || useradd -r -g chute -M -d /nonexistent -s /usr/sbin/nologin "$WWW" 2>/dev/null
@@ -27,4 +27,11 @@ drop u1
 check "the job ends" wait_for 30 eval 'test -d "$SPOOL/done/u1" || test -d "$SPOOL/failed/u1"'
 check "the handler ran as $WWW (uid $(cat "$T/out/uid" 2>/dev/null), want $(id -u "$WWW"))" test "$(cat "$T/out/uid" 2>/dev/null)" = "$(id -u "$WWW")"
 check "with group chute (gid $(cat "$T/out/gid" 2>/dev/null))" test "$(cat "$T/out/gid" 2>/dev/null)" = "$(getent group chute | cut -d: -f3)"
-finish 4
+write_conf "$T/conf2" <<EOF2
+user = chute-no-such-user
+EOF2
+timeout 20 "$CHUTED" -c "$T/conf2" > /dev/null 2> "$T/log2"
+rc=$?
+check "an unknown user: chuted exits 1 at start (got $rc)" test "$rc" -eq 1
+check "naming the user" grep -q 'chute-no-such-user' "$T/log2"
+finish 6
