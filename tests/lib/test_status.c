@@ -297,6 +297,38 @@ test_round_trip(void **state)
 	status_fini(&b);
 }
 
+/* The value helpers that status and jobinfo share: JSON text of each. */
+static void
+test_value_json(void **state)
+{
+	const struct {
+		const char *name;
+		json_t *value;
+		const char *want;
+	} cases[] = {
+	    {"time", status_time(1704067201500),
+		"\"2024-01-01T00:00:01.500Z\""},
+	    {"time 0 is null", status_time(0), "null"},
+	    {"an integer", status_int_or_null(-7, false), "-7"},
+	    {"0 is a value", status_int_or_null(0, false), "0"},
+	    {"null", status_int_or_null(5, true), "null"},
+	};
+	size_t i;
+	char *text;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_non_null(cases[i].value);
+		text = json_dumps(cases[i].value, JSON_ENCODE_ANY);
+		assert_non_null(text);
+		if (strcmp(text, cases[i].want) != 0)
+			fail_msg("%s: got %s, want %s", cases[i].name, text,
+			    cases[i].want);
+		free(text);
+		json_decref(cases[i].value);
+	}
+}
+
 int
 main(void)
 {
@@ -307,6 +339,7 @@ main(void)
 	    T(test_read_good),
 	    T(test_write_exact),
 	    T(test_round_trip),
+	    cmocka_unit_test(test_value_json),
 	};
 #undef T
 
