@@ -25,29 +25,6 @@ static const char cmd_retry_help[] =
     "  --wait          then follow the job until it ends (as status --wait)\n"
     "  --timeout D     stop waiting after duration D (30s, 5m): exit 75\n";
 
-struct retry_opts {
-	bool wait;
-	const char *timeout;
-};
-
-static const struct option retry_longopts[] = {
-    {"wait", no_argument, NULL, CLI_OPT_WAIT},
-    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
-    {NULL, 0, NULL, 0},
-};
-
-static int
-retry_option(void *arg, int opt, const char *optarg)
-{
-	struct retry_opts *o = arg;
-
-	if (opt == CLI_OPT_WAIT)
-		o->wait = true;
-	else if (opt == CLI_OPT_TIMEOUT)
-		o->timeout = optarg;
-	return 0;
-}
-
 /* The message for a refused retry; returns CLI_EXIT_FAIL. */
 static int
 retry_refused(const char *id, int err, enum spool_state found)
@@ -77,7 +54,7 @@ int
 cmd_retry(int argc, char **argv)
 {
 	struct cli cli;
-	struct retry_opts o = {.wait = false, .timeout = NULL};
+	struct cli_wait_opts o = {.wait = false, .timeout = NULL};
 	struct spool sp = {.path = NULL, .rootfd = -1};
 	enum spool_state found = SPOOL_FAILED;
 	int64_t timeout_ms = -1;
@@ -87,7 +64,8 @@ cmd_retry(int argc, char **argv)
 	for (int i = 0; i < SPOOL_NSTATES; i++)
 		sp.dirfd[i] = -1;
 	cli_init(&cli, "retry", cmd_retry_help);
-	rc = cli_parse(&cli, argc, argv, "", retry_longopts, retry_option, &o);
+	rc = cli_parse(
+	    &cli, argc, argv, "", cli_wait_longopts, cli_wait_option, &o);
 	if (rc != -1)
 		goto out;
 	rc = cli_job_begin(&cli, o.wait, o.timeout, &timeout_ms, &sp, &id);

@@ -112,6 +112,13 @@ run status --wait --timeout soon ID
 expect "status --timeout with a bad duration" 64 "invalid --timeout 'soon'"
 run cancel --bogus ID
 expect "cancel with an unknown option" 64 "unknown option '--bogus'"
+# cancel and retry share status's --wait/--timeout parsing.
+run cancel --timeout 5s ID
+expect "cancel --timeout without --wait" 64 "--timeout needs --wait"
+run retry --wait --timeout soon ID
+expect "retry --timeout with a bad duration" 64 "invalid --timeout 'soon'"
+run retry --json ID
+expect "retry has no --json" 64 "unknown option '--json'"
 run submit -x
 expect "unknown short option" 64 "unknown option '-x'"
 run status
