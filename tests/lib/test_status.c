@@ -23,35 +23,6 @@
 #include "status.h"
 #include "timestamp.h"
 
-struct tdir {
-	char path[64];
-	int fd;
-};
-
-static int
-tdir_setup(void **state)
-{
-	struct tdir *t = calloc(1, sizeof(*t));
-
-	assert_non_null(t);
-	th_tmpdir(t->path, sizeof(t->path));
-	t->fd = open(t->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	assert_true(t->fd >= 0);
-	*state = t;
-	return 0;
-}
-
-static int
-tdir_teardown(void **state)
-{
-	struct tdir *t = *state;
-
-	close(t->fd);
-	th_rmrf(t->path);
-	free(t);
-	return 0;
-}
-
 static const char good[] =
     "{\"id\":\"J1\",\"state\":\"done\",\"attempt\":2,"
     "\"submitted\":\"2024-01-01T00:00:00.000Z\","
@@ -332,7 +303,7 @@ test_value_json(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, tdir_setup, tdir_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tdir_path_setup, tdir_teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_read_corrupt),
 	    T(test_read_not_a_file),
