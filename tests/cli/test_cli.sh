@@ -273,6 +273,30 @@ mv "$S/new/ff-failed" "$S/failed/"
 run submit --id zz-done -F a=b
 expect "duplicate --id of a done job" 1 "zz-done: job already exists \(done\)"
 check "duplicate --id of a done job left new/ without it" test ! -e "$S/new/zz-done"
+run submit --id mm-run -F a=b
+expect "duplicate --id of a running job" 1 "mm-run: job already exists \(running\)"
+run submit --id ff-failed -F a=b
+expect "duplicate --id of a failed job" 1 "ff-failed: job already exists \(failed\)"
+check "... neither reached new/" test ! -e "$S/new/mm-run" -a ! -e "$S/new/ff-failed"
+# The race: the name is free at submit's first look, then, while submit
+# streams its input (blocked on a FIFO), another producer's job of that
+# name is published and claimed into run/. draft_publish's second look,
+# made while tmp/late holds the name, must refuse it.
+mkfifo "$T/late-fifo"
+timeout -k 5 30 "$CHUTE" submit --id late -f f="$T/late-fifo" \
+	>"$T/late.out" 2>"$T/late.err" &
+late=$!
+if wait_until test -d "$S/tmp/late"; then
+	mkdir "$S/run/late" && echo theirs >"$S/run/late/job"
+fi
+timeout 10 sh -c 'printf input >"$1"' sh "$T/late-fifo"
+wait "$late"
+rc=$?
+check "--id taken while submit streams: exit 1 (got $rc)" test "$rc" -eq 1
+check "... saying so" grep -q "late: job already exists" "$T/late.err"
+check "... nothing in new/ or tmp/, the other job untouched" \
+	sh -c "test ! -e '$S/new/late' && test -z \"\$(ls -A '$S/tmp')\" && test \"\$(cat '$S/run/late/job')\" = theirs"
+rm -rf "$S/run/late" "$T/late-fifo"
 touch "$S/new/.hidden" "$S/new/bad name" "$S/done/.tmp"
 run ls
 expect "ls" 0
