@@ -173,6 +173,19 @@ int cli_wait_option(void *arg, int opt, const char *optarg);
 int cli_job_begin(struct cli *cli, bool wait, const char *timeout,
     int64_t *timeout_ms, struct spool *sp, const char **id);
 
+/* The request of a command on one job (cancel, retry), made once
+ * cli_job_begin() has succeeded: returns -1 when it was done, else the
+ * exit code after printing why not. */
+typedef int (*cli_jobcmd_fn)(
+    const struct cli *cli, const struct spool *sp, const char *id);
+
+/* Runs such a command from its argv (jobcmd.c): its only options are
+ * --wait and --timeout D (cli_wait_longopts), then cli_job_begin(), the
+ * request, and with --wait cli_wait() showing the job as show says.
+ * Returns the exit code. */
+int cli_jobcmd_run(int argc, char **argv, const char *cmd, const char *help,
+    cli_jobcmd_fn request, enum cli_wait_show show);
+
 /* The last component of path ("a/b" -> "b"), pointing into path; NULL when
  * there is none ("", "/", "dir/"). */
 const char *cli_path_basename(const char *path);
