@@ -74,6 +74,21 @@ tspool_teardown(void **state)
 	return 0;
 }
 
+bool
+tspool_nobody_group(struct tspool *ts)
+{
+	if (geteuid() != 0) {
+		printf("# skipped: needs root to switch users\n");
+		return false;
+	}
+	assert_int_equal(chmod(ts->base, 0711), 0);
+	spool_close(&ts->sp);
+	th_rmrf(ts->path);
+	assert_int_equal(spool_init(ts->path, 65534), 0);
+	assert_int_equal(spool_open(&ts->sp, ts->path), 0);
+	return true;
+}
+
 static int
 tdir_open(void **state, int flags)
 {

@@ -39,6 +39,12 @@ int tdir_setup(void **state);
 int tdir_path_setup(void **state);
 int tdir_teardown(void **state);
 
+/* For a test that runs a producer with th_as_nobody(): makes ts's spool
+ * anew with group 65534 (spool_init's modes) and its base dir 0711, so
+ * that user reaches it as a member of the spool's group would. Returns
+ * true; without root, prints why the test is skipped and returns false. */
+bool tspool_nobody_group(struct tspool *ts);
+
 /* A fresh temporary directory (caller removes it with th_rmrf). */
 void th_tmpdir(char *buf, size_t len);
 /* rm -rf path (no symlinks followed). */

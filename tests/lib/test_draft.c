@@ -568,17 +568,10 @@ test_publish_unprivileged(void **state)
 	struct stat sb;
 	int rc;
 
-	if (geteuid() != 0) {
-		printf("# skipped: needs root to switch users\n");
-		return;
-	}
 	/* the producer's group owns the spool; new/ is 2730: no listing,
 	 * so publishing must fall back to syncing the job directory */
-	assert_int_equal(chmod(ts->base, 0711), 0);
-	spool_close(&ts->sp);
-	th_rmrf(ts->path);
-	assert_int_equal(spool_init(ts->path, 65534), 0);
-	assert_int_equal(spool_open(&ts->sp, ts->path), 0);
+	if (!tspool_nobody_group(ts))
+		return;
 	rc = th_as_nobody(publish_as_nobody, ts->path);
 	assert_int_equal(rc, 0);
 	assert_int_equal(fstatat(ts->sp.dirfd[SPOOL_NEW], "from-nobody/job",
