@@ -16,7 +16,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,14 +27,10 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 os.pardir, "cgi"))
 from apache_util import (IS_ROOT, Tap, apache_logs, apache_setup,  # noqa: E402
-                         apache_start, ensure_users, exit_on_signals,
-                         free_port, stop, stop_runners, write)
+                         apache_start, chute_env, ensure_users,
+                         exit_on_signals, finish, free_port, stop, write)
 
-CGI = os.environ["CHUTE_CGI"]
-CHUTED = os.environ["CHUTED"]
-CHUTE = os.environ["CHUTE"]
-SNIPPET = os.environ["APACHE_SNIPPET"]
-TEMPLATE = os.environ["HTTPD_TEMPLATE"]
+CGI, CHUTED, CHUTE, SNIPPET, TEMPLATE = chute_env()
 ARTIFACTS = os.environ["ARTIFACTS"]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -324,12 +319,5 @@ finally:
         except (OSError, WebDriverError):
             pass
     stop(procs, "chromedriver", group=True)
-    stop(procs, "apache")
-    stop(procs, "chuted")
-    stop_runners(SPOOL)
-    if os.environ.get("CHUTE_TEST_KEEP"):
-        note("kept " + ROOT)
-    else:
-        shutil.rmtree(ROOT, ignore_errors=True)
-    print("1..%d" % TAP.n)
+    finish(TAP, procs, ROOT, SPOOL)
 sys.exit(1 if TAP.failed or TAP.n == 0 else 0)

@@ -15,7 +15,6 @@
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,14 +23,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from apache_util import (IS_ROOT, Tap, apache_logs, apache_setup,  # noqa: E402
-                         apache_start, ensure_users, exit_on_signals,
-                         free_port, stop, stop_runners, write)
+                         apache_start, chute_env, ensure_users,
+                         exit_on_signals, finish, free_port, write)
 
-CGI = os.environ["CHUTE_CGI"]
-CHUTED = os.environ["CHUTED"]
-CHUTE = os.environ["CHUTE"]
-SNIPPET = os.environ["APACHE_SNIPPET"]
-TEMPLATE = os.environ["HTTPD_TEMPLATE"]
+CGI, CHUTED, CHUTE, SNIPPET, TEMPLATE = chute_env()
 MiB = 1 << 20
 procs = {}
 TAP = Tap()
@@ -331,12 +326,5 @@ exit 0
 except Exception:
     ok(False, "no unexpected exception", traceback.format_exc())
 finally:
-    stop(procs, "apache")
-    stop(procs, "chuted")
-    stop_runners(SPOOL)
-    if os.environ.get("CHUTE_TEST_KEEP"):
-        note("kept " + ROOT)
-    else:
-        shutil.rmtree(ROOT, ignore_errors=True)
-    print("1..%d" % TAP.n)
+    finish(TAP, procs, ROOT, SPOOL)
 sys.exit(1 if TAP.failed else 0)

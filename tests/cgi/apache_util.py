@@ -3,8 +3,8 @@
 # (tests/cgi/apache_e2e.py, tests/browser/browser_e2e.py): TAP lines, a free
 # port, the user and group Apache runs as when root, a ServerRoot made from
 # tests/cgi/httpd.conf.in and etc/apache/chute.conf, starting apache2 until
-# it serves /chute/, and ending the processes a test started (by PID) and
-# the runners chuted left behind. Importing it runs nothing; every wait is
+# it serves /chute/, and the end of a test: the processes it started (by
+# PID), the runners chuted left behind, its temp dir, the plan. Importing it runs nothing; every wait is
 # bounded. Only the standard library.
 import json
 import os
@@ -19,6 +19,13 @@ import urllib.request
 
 APACHE = shutil.which("apache2") or "/usr/sbin/apache2"
 IS_ROOT = os.geteuid() == 0
+
+
+def chute_env():
+    """What meson hands these tests: the built chute.cgi, chuted and chute,
+    etc/apache/chute.conf and tests/cgi/httpd.conf.in, in that order."""
+    return tuple(os.environ[k] for k in ("CHUTE_CGI", "CHUTED", "CHUTE",
+                                         "APACHE_SNIPPET", "HTTPD_TEMPLATE"))
 
 
 class Tap:
@@ -189,3 +196,17 @@ def stop_runners(spool):
                 os.killpg(pid, signal.SIGKILL)
         except (OSError, ValueError):
             pass
+
+
+def finish(tap, procs, root, spool):
+    """The end of a test: ends Apache and chuted (anything else in procs is
+    the caller's to end first), then the runners left in spool; removes
+    root (kept, and noted, when CHUTE_TEST_KEEP is set); prints the plan."""
+    stop(procs, "apache")
+    stop(procs, "chuted")
+    stop_runners(spool)
+    if os.environ.get("CHUTE_TEST_KEEP"):
+        tap.note("kept " + root)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+    print("1..%d" % tap.n)
