@@ -295,14 +295,17 @@ status_write(int jobdirfd, const struct status *st, bool do_fsync)
  * its length and renamed over ID/status: still atomic for readers. On a
  * copy-on-write filesystem (btrfs, ZFS) an overwrite may need new blocks:
  * there a failed pwrite unlinks the spare (which frees its blocks) and the
- * usual atomic replace runs in the room it leaves.
+ * usual atomic replace runs in the room it leaves. The spare is not fsynced:
+ * the blocks are taken at write(2) (delayed allocation reserves them too),
+ * and a crash costs only the reservation (the status is then written the
+ * usual way).
  */
 #define STATUS_SPARE ".status.spare"
 #define STATUS_SPARE_SLACK 1024
 #define STATUS_SPARE_UNIT 4096
 
 int
-status_reserve(int jobdirfd, const struct status *st, bool do_fsync)
+status_reserve(int jobdirfd, const struct status *st)
 {
 	char pad[512], *line;
 	size_t len, want, off, n;
@@ -331,8 +334,6 @@ status_reserve(int jobdirfd, const struct status *st, bool do_fsync)
 		if (fsio_write_all(fd, pad, n) == -1)
 			goto out;
 	}
-	if (do_fsync && fsync(fd) == -1)
-		goto out;
 	rc = 0;
 out:
 	saved = errno;

@@ -55,11 +55,11 @@ int status_read(int jobdirfd, struct status *st);
 int status_write(int jobdirfd, const struct status *st, bool do_fsync);
 
 /* Reserves the room for a later status_write_reserved() of a status like
- * st (up to 1 KiB longer): writes the hidden file
- * jobdirfd/.status.spare, of real bytes, replacing any file of that name.
- * Only the file is fsynced (when do_fsync), not the directory. 0, or -1
- * with errno (ENOSPC: no room now) and no spare left behind. */
-int status_reserve(int jobdirfd, const struct status *st, bool do_fsync);
+ * st (up to 1 KiB longer): writes the hidden file jobdirfd/.status.spare,
+ * of real bytes, replacing any file of that name; not fsynced (a crash
+ * loses only the reservation). 0, or -1 with errno (ENOSPC: no room now)
+ * and no spare left behind. */
+int status_reserve(int jobdirfd, const struct status *st);
 
 /* Writes jobdirfd/status atomically, in the room that status_reserve()
  * kept when there is a spare (filled in place, then renamed over status:

@@ -467,7 +467,7 @@ runner_run(
 	st.not_before_ms = 0;
 	/* The room for the final status first: if the handler fills the
 	 * filesystem, the outcome is still recorded. */
-	if (status_reserve(jobdirfd, &st, cf->fsync) < 0 ||
+	if (status_reserve(jobdirfd, &st) < 0 ||
 	    status_write(jobdirfd, &st, cf->fsync) < 0 ||
 	    (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_RUN]) < 0)) {
 		/* Without a durable "running" the handler may not start. */

@@ -359,8 +359,8 @@ test_spare(void **state)
 		st.started_ms = 1000;
 		if (c->reserve) {
 			errno = 0;
-			assert_int_equal(status_reserve(t->fd, &st, true),
-			    c->reserve_rc ? -1 : 0);
+			assert_int_equal(
+			    status_reserve(t->fd, &st), c->reserve_rc ? -1 : 0);
 			if (c->reserve_rc != 0) {
 				assert_int_equal(errno, c->reserve_rc);
 			} else {
