@@ -136,8 +136,8 @@ dispatch_reject(struct chuted *c, const char *name, const char *why)
  * outside the spool (a user who can write new/ linking /etc/shadow) stays.
  * link(2), unlink(2) and rename(2) all set the file's ctime: while it is
  * less than CHUTED_LINK_SETTLE_MS old, look again then; once settled and
- * still linked, the entry is rejected, never opened for reading, locked or
- * run (chuted logs it once, as it moves it to failed/). */
+ * still linked, the entry is rejected: never read, locked or run (chuted
+ * logs it once, as it moves it to failed/). */
 static void
 dispatch_hard_link(struct chuted *c, const char *name)
 {
@@ -167,7 +167,7 @@ dispatch_hard_link(struct chuted *c, const char *name)
 		dispatch_defer(c, name, t + CHUTED_LINK_SETTLE_MS);
 		return;
 	}
-	snprintf(why, sizeof(why), "a hard link (%ju links), never opened",
+	snprintf(why, sizeof(why), "a hard link (%ju links), not run",
 	    (uintmax_t)stb.st_nlink);
 	dispatch_reject(c, name, why);
 }
