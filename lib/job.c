@@ -4,7 +4,8 @@
  * is one non-replacing rename(2); losing a race (ENOENT, EEXIST, ESTALE,
  * ENOTEMPTY) is normal and reported as such, never as a failure to warn
  * about. Claims lock ID/job with flock(2) before the claiming rename, and
- * nothing in new/ is ever opened through a symlink or opened blocking.
+ * nothing in new/ is ever opened through a symlink or opened blocking; a job
+ * file with more than one link is never locked or claimed (EMLINK).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -115,7 +116,8 @@ job_claim_dir(const struct spool *sp, const char *name, int *lockfd)
 	}
 	if (fstat(fd, &sb) == -1)
 		goto out;
-	if (!S_ISREG(sb.st_mode)) {
+	if (!S_ISREG(sb.st_mode) || sb.st_nlink > 1) {
+		errno = S_ISREG(sb.st_mode) ? EMLINK : EINVAL;
 		res = JOB_CLAIM_BAD;
 		goto out;
 	}
@@ -170,6 +172,12 @@ job_claim_file(const struct spool *sp, const char *name, int *lockfd)
 		goto out;
 	if (!S_ISREG(sb.st_mode)) {
 		res = S_ISDIR(sb.st_mode) ? JOB_CLAIM_LOST : JOB_CLAIM_BAD;
+		errno = EINVAL;
+		goto out;
+	}
+	if (sb.st_nlink > 1) {
+		errno = EMLINK; /* checked on what we opened, before any lock */
+		res = JOB_CLAIM_BAD;
 		goto out;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -232,14 +240,17 @@ job_claim(const struct spool *sp, const char *name, int *lockfd)
 	struct stat sb;
 
 	*lockfd = -1;
-	if (!jobid_name_valid(name))
+	if (!jobid_name_valid(name)) {
+		errno = EINVAL;
 		return JOB_CLAIM_BAD;
+	}
 	if (fstatat(sp->dirfd[SPOOL_NEW], name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return job_lost_race(errno) ? JOB_CLAIM_LOST : JOB_CLAIM_ERROR;
 	if (S_ISDIR(sb.st_mode))
 		return job_claim_dir(sp, name, lockfd);
 	if (S_ISREG(sb.st_mode))
 		return job_claim_file(sp, name, lockfd);
+	errno = EINVAL;
 	return JOB_CLAIM_BAD; /* symlink, FIFO, socket, device */
 }
 

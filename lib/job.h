@@ -43,7 +43,12 @@ enum job_claim_result {
  * a regular job file and invalid names are JOB_CLAIM_BAD and are never
  * opened through. After the rename the locked file is checked to be the one
  * now at run/NAME/job (same inode). On JOB_CLAIMED, *lockfd is an O_CLOEXEC
- * fd holding LOCK_EX. */
+ * fd holding LOCK_EX. A job file (the plain file NAME, or NAME/job) with
+ * more than one link is JOB_CLAIM_BAD with errno EMLINK, checked on the
+ * opened file before it is locked: a hard link may reach a file outside
+ * the spool, or be a link(2) producer's not yet unlinked source (the
+ * caller decides when to look again). Other JOB_CLAIM_BAD: errno EINVAL,
+ * or the error that made the entry unusable. */
 enum job_claim_result job_claim(
     const struct spool *sp, const char *name, int *lockfd);
 

@@ -3,12 +3,18 @@
  * status: ID/status as JSON. Written in one line, keys in DESIGN.md's order,
  * absent values as null, always replaced atomically. Reading is strict about
  * types (a wrong type is EBADMSG, as is broken JSON) and ignores unknown keys,
- * so a newer writer's extensions do not break an older reader.
+ * so a newer writer's extensions do not break an older reader. A runner
+ * reserves the room for its final status before the handler starts (the
+ * spare, see status_reserve), so a full filesystem cannot keep it stale.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsio.h"
 #include "status.h"
@@ -224,17 +230,18 @@ out:
 	return rc;
 }
 
-int
-status_write(int jobdirfd, const struct status *st, bool do_fsync)
+/* st as one line of compact JSON and a newline, in a fresh buffer. */
+static char *
+status_line(const struct status *st, size_t *lenp)
 {
 	json_t *obj;
 	char *text = NULL, *line = NULL;
 	size_t len;
-	int rc = -1, saved;
+	int saved;
 
 	obj = status_to_json(st);
 	if (obj == NULL)
-		return -1;
+		return NULL;
 	text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (text == NULL) {
 		errno = ENOMEM;
@@ -247,13 +254,165 @@ status_write(int jobdirfd, const struct status *st, bool do_fsync)
 	memcpy(line, text, len);
 	line[len] = '\n';
 	line[len + 1] = '\0';
-	rc = fsio_atomic_write(
-	    jobdirfd, "status", line, len + 1, SPOOL_MODE_JOBFILE, do_fsync);
+	*lenp = len + 1;
 out:
 	saved = errno;
-	free(line);
 	free(text);
 	json_decref(obj);
+	errno = saved;
+	return line;
+}
+
+int
+status_write(int jobdirfd, const struct status *st, bool do_fsync)
+{
+	char *line;
+	size_t len;
+	int rc, saved;
+
+	line = status_line(st, &len);
+	if (line == NULL)
+		return -1;
+	rc = fsio_atomic_write(
+	    jobdirfd, "status", line, len, SPOOL_MODE_JOBFILE, do_fsync);
+	saved = errno;
+	free(line);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * The spare (STATUS_SPARE): why and how.
+ * A handler that fills the filesystem leaves no room for the temporary file
+ * of an atomic replace, and the job would end in failed/ with a stale
+ * "running" status. So before the handler starts, the runner writes the
+ * spare: a file of real bytes (spaces), not a sparse or fallocated one, big
+ * enough for the final status (the running one plus STATUS_SPARE_SLACK,
+ * rounded up to STATUS_SPARE_UNIT: one more entry in "attempts" and the
+ * outcome fields). Overwriting blocks a file already has needs no new ones
+ * on tmpfs, ext4, XFS and the like, and rename(2) over an existing name
+ * needs none either; so the final status is pwritten into the spare, cut to
+ * its length and renamed over ID/status: still atomic for readers. On a
+ * copy-on-write filesystem (btrfs, ZFS) an overwrite may need new blocks:
+ * there a failed pwrite unlinks the spare (which frees its blocks) and the
+ * usual atomic replace runs in the room it leaves. The spare is not fsynced:
+ * the blocks are taken at write(2) (delayed allocation reserves them too),
+ * and a crash costs only the reservation (the status is then written the
+ * usual way).
+ */
+#define STATUS_SPARE ".status.spare"
+#define STATUS_SPARE_SLACK 1024
+#define STATUS_SPARE_UNIT 4096
+
+int
+status_reserve(int jobdirfd, const struct status *st)
+{
+	char pad[512], *line;
+	size_t len, want, off, n;
+	int fd = -1, rc = -1, saved;
+
+	line = status_line(st, &len);
+	if (line == NULL)
+		return -1;
+	free(line);
+	want = (len + STATUS_SPARE_SLACK + STATUS_SPARE_UNIT - 1) /
+	    STATUS_SPARE_UNIT * STATUS_SPARE_UNIT;
+	/* Whatever is there (a dead runner's spare, or a producer's file of
+	 * that name) goes: only bytes written here count as reserved. */
+	if (unlinkat(jobdirfd, STATUS_SPARE, 0) == -1 && errno != ENOENT)
+		return -1;
+	fd = openat(jobdirfd, STATUS_SPARE,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    SPOOL_MODE_JOBFILE);
+	if (fd == -1)
+		return -1;
+	memset(pad, ' ', sizeof(pad));
+	for (off = 0; off < want; off += n) {
+		n = want - off < sizeof(pad) ? want - off : sizeof(pad);
+		if (off + n == want)
+			pad[n - 1] = '\n';
+		if (fsio_write_all(fd, pad, n) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	saved = errno;
+	close(fd);
+	if (rc == -1)
+		unlinkat(jobdirfd, STATUS_SPARE, 0);
+	errno = saved;
+	return rc;
+}
+
+/* Fills the spare with line and renames it over status. 0; or -1 with
+ * errno, the spare then removed (if there was one). */
+static int
+status_fill_spare(int jobdirfd, const char *line, size_t len, bool do_fsync)
+{
+	struct stat sb;
+	size_t off;
+	ssize_t n;
+	int fd, rc = -1, saved;
+
+	fd = openat(jobdirfd, STATUS_SPARE,
+	    O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1)
+		goto out;
+	if (!S_ISREG(sb.st_mode) || (uintmax_t)sb.st_size < len) {
+		errno = EFBIG;
+		goto out;
+	}
+	for (off = 0; off < len; off += (size_t)n) {
+		n = pwrite(fd, line + off, len - off, (off_t)off);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			goto out;
+		}
+	}
+	/* Shrinking frees blocks, it never needs any; should it fail, the
+	 * padding is only JSON whitespace after the object. */
+	(void)ftruncate(fd, (off_t)len);
+	if (do_fsync && fsync(fd) == -1)
+		goto out;
+	if (renameat(jobdirfd, STATUS_SPARE, jobdirfd, "status") == -1)
+		goto out;
+	rc = 0;
+out:
+	saved = errno;
+	close(fd);
+	if (rc == -1)
+		unlinkat(jobdirfd, STATUS_SPARE, 0);
+	errno = saved;
+	return rc;
+}
+
+int
+status_write_reserved(int jobdirfd, const struct status *st, bool do_fsync)
+{
+	char *line;
+	size_t len;
+	int rc, saved;
+
+	line = status_line(st, &len);
+	if (line == NULL)
+		return -1;
+	rc = status_fill_spare(jobdirfd, line, len, do_fsync);
+	if (rc == 0) {
+		if (do_fsync && fsio_fsync_dir(jobdirfd) == -1)
+			rc = -1;
+	} else {
+		rc = fsio_atomic_write(jobdirfd, "status", line, len,
+		    SPOOL_MODE_JOBFILE, do_fsync);
+	}
+	saved = errno;
+	free(line);
 	errno = saved;
 	return rc;
 }

@@ -6,7 +6,9 @@
  * plus chute's extensions "not_before" (a retry's earliest start) and
  * "attempts" (one object per finished attempt: attempt, started, finished,
  * exit_code, signal, reason). Unknown keys are ignored on read. It is always
- * replaced atomically (write a temporary, fsync, rename, fsync the dir).
+ * replaced atomically (write a temporary, fsync, rename, fsync the dir), or
+ * by filling the spare a runner reserved (status_reserve): a full disk
+ * cannot keep it stale.
  * Times are RFC 3339 UTC; absent values are JSON null.
  */
 #ifndef CHUTE_STATUS_H
@@ -51,6 +53,19 @@ int status_read(int jobdirfd, struct status *st);
 
 /* Writes jobdirfd/status atomically (fsio_atomic_write). 0 or -1. */
 int status_write(int jobdirfd, const struct status *st, bool do_fsync);
+
+/* Reserves the room for a later status_write_reserved() of a status like
+ * st (up to 1 KiB longer): writes the hidden file jobdirfd/.status.spare,
+ * of real bytes, replacing any file of that name; not fsynced (a crash
+ * loses only the reservation). 0, or -1 with errno (ENOSPC: no room now)
+ * and no spare left behind. */
+int status_reserve(int jobdirfd, const struct status *st);
+
+/* Writes jobdirfd/status atomically, in the room that status_reserve()
+ * kept when there is a spare (filled in place, then renamed over status:
+ * no new blocks on a full filesystem), else as status_write(). The spare is
+ * used up either way. 0 or -1 with errno. */
+int status_write_reserved(int jobdirfd, const struct status *st, bool do_fsync);
 
 /* Appends the current attempt's outcome (attempt, started, finished,
  * exit_code, signal, reason) to st->attempts. 0 or -1 (ENOMEM). */

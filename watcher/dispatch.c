@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,8 +114,9 @@ dispatch_slot_release_pid(struct chuted *c, pid_t pid, char *id)
 	return false;
 }
 
+/* Moves a bad entry to failed/ (rejected); why says what it is. */
 static void
-dispatch_reject(struct chuted *c, const char *name)
+dispatch_reject(struct chuted *c, const char *name, const char *why)
 {
 	char newid[JOBID_NAME_MAX + 1] = "";
 	char pr[QUEUE_NAME_SIZE];
@@ -124,8 +127,49 @@ dispatch_reject(struct chuted *c, const char *name)
 	}
 	c->counts.rejected++;
 	metrics_settled(c, "rejected", SPOOL_FAILED);
-	log_warn("%s failed: rejected, not a job (new/%s)",
-	    newid[0] ? newid : name, dispatch_printable(name, pr, sizeof(pr)));
+	log_warn("%s failed: rejected, %s (new/%s)", newid[0] ? newid : name,
+	    why, dispatch_printable(name, pr, sizeof(pr)));
+}
+
+/* A job file with more than one link (job_claim: EMLINK). A link(2)
+ * producer unlinks its source right after linking; a hard link to a file
+ * outside the spool (a user who can write new/ linking /etc/shadow) stays.
+ * link(2), unlink(2) and rename(2) all set the file's ctime: while it is
+ * less than CHUTED_LINK_SETTLE_MS old, look again then; once settled and
+ * still linked, the entry is rejected: never read, locked or run (chuted
+ * logs it once, as it moves it to failed/). */
+static void
+dispatch_hard_link(struct chuted *c, const char *name)
+{
+	struct stat stb;
+	int64_t t, now = timestamp_now_ms();
+	char why[64];
+	int fd, rc;
+
+	fd = openat(
+	    c->sp.dirfd[SPOOL_NEW], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (!job_lost_race(errno))
+			dispatch_defer(c, name, now + CHUTED_LINK_SETTLE_MS);
+		return; /* gone: claimed by another, or its event returns */
+	}
+	rc = fstat(fd, &stb);
+	if (rc == 0 && S_ISDIR(stb.st_mode))
+		rc = fstatat(fd, "job", &stb, AT_SYMLINK_NOFOLLOW);
+	close(fd);
+	if (rc < 0 || stb.st_nlink <= 1) {
+		/* changed meanwhile: claim it again (it may be fine now) */
+		dispatch_defer(c, name, now);
+		return;
+	}
+	t = (int64_t)stb.st_ctim.tv_sec * 1000 + stb.st_ctim.tv_nsec / 1000000;
+	if (t <= now && now < t + CHUTED_LINK_SETTLE_MS) {
+		dispatch_defer(c, name, t + CHUTED_LINK_SETTLE_MS);
+		return;
+	}
+	snprintf(why, sizeof(why), "a hard link (%ju links), not run",
+	    (uintmax_t)stb.st_nlink);
+	dispatch_reject(c, name, why);
 }
 
 /* A lost claim is normally another watcher's win. But when the entry is
@@ -193,7 +237,10 @@ dispatch_claim(struct chuted *c, const char *name)
 		dispatch_lost_claim(c, name, errno);
 		return;
 	case JOB_CLAIM_BAD:
-		dispatch_reject(c, name);
+		if (errno == EMLINK)
+			dispatch_hard_link(c, name);
+		else
+			dispatch_reject(c, name, "not a job");
 		return;
 	case JOB_CLAIM_ERROR:
 	default:

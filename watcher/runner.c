@@ -24,6 +24,12 @@
  *   and a free lock: it becomes failed/ "lost" (guarantee 1 holds, nothing
  *   runs twice). After the sync the rename is durable, and on the usual
  *   journalling filesystems the status written before it is too.
+ *
+ * A full filesystem (the handler's results filled it): the room for the
+ * final status is reserved before the handler starts (status_reserve: the
+ * hidden ID/.status.spare) and the final status is written into it
+ * (status_write_reserved), so the job still ends with a true status. A
+ * failure on a filesystem with no room left says so in its log line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +45,7 @@
 #include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -50,6 +57,8 @@
 #include "log.h"
 #include "status.h"
 #include "timestamp.h"
+
+#define RUNNER_FULL_BYTES (64 * 1024) /* less free: the filesystem is full */
 
 extern char **environ;
 
@@ -300,6 +309,19 @@ out:
 		close(s.errfd);
 }
 
+/* True when the filesystem holding the job has (almost) no room or inodes
+ * left: a handler that failed there most likely ran out of space. */
+static bool
+runner_fs_full(int jobdirfd)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(jobdirfd, &sv) < 0)
+		return false;
+	return (uint64_t)sv.f_bavail * sv.f_frsize < RUNNER_FULL_BYTES ||
+	    (sv.f_files > 0 && sv.f_favail == 0);
+}
+
 static void
 runner_seconds(int64_t ms, char *buf, size_t len)
 {
@@ -346,7 +368,8 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 	}
 	/* A requeue's status must be durable before the move: not_before
 	 * is what keeps every watcher from running it at once. */
-	if (status_write(jobdirfd, st, *to == SPOOL_NEW && cf->fsync) < 0)
+	if (status_write_reserved(jobdirfd, st, *to == SPOOL_NEW && cf->fsync) <
+	    0)
 		log_warn("%s: cannot write the final status: %s", id,
 		    strerror(errno));
 	/* Still under the lock: nobody sees this job in run/ with a free
@@ -379,7 +402,7 @@ runner_run(
 	enum spool_state to;
 	struct status st;
 	int jobdirfd = -1, wstatus, rc = RUNNER_EXIT_TROUBLE, n;
-	bool timed_out, cancelled = false;
+	bool timed_out, cancelled = false, full = false;
 
 	status_init(&st, id);
 	jobdirfd = openat(sp->dirfd[SPOOL_RUN], id,
@@ -406,7 +429,10 @@ runner_run(
 	st.reason[0] = '\0';
 	st.runner_pid = getpid();
 	st.not_before_ms = 0;
-	if (status_write(jobdirfd, &st, cf->fsync) < 0 ||
+	/* The room for the final status first: if the handler fills the
+	 * filesystem, the outcome is still recorded. */
+	if (status_reserve(jobdirfd, &st) < 0 ||
+	    status_write(jobdirfd, &st, cf->fsync) < 0 ||
 	    (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_RUN]) < 0)) {
 		/* Without a durable "running" the handler may not start. */
 		log_err("%s: cannot record the start: %s", id, strerror(errno));
@@ -427,6 +453,8 @@ runner_run(
 	st.finished_ms = timestamp_now_ms();
 	st.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
 	st.signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+	if (wstatus != 0)
+		full = runner_fs_full(jobdirfd);
 	if (runner_settle(cf, sp, id, jobdirfd, &st, f, &to) < 0)
 		goto out;
 	/* The cancel is consumed once it has stopped the job. */
@@ -447,8 +475,11 @@ runner_run(
 	runner_seconds(st.started_ms - st.submitted_ms, queued, sizeof(queued));
 	runner_seconds(st.finished_ms - st.started_ms, ran, sizeof(ran));
 	log_msg(to == SPOOL_DONE ? LOG_INFO : LOG_WARNING,
-	    "%s %s: %s, attempt %u, queued %s, ran %s", id,
-	    spool_state_public(to), what, st.attempt, queued, ran);
+	    "%s %s: %s, attempt %u, queued %s, ran %s%s", id,
+	    spool_state_public(to), what, st.attempt, queued, ran,
+	    full ? "; no space left on device in the spool (its results may "
+		   "be cut short)"
+		 : "");
 	rc = to == SPOOL_DONE ? RUNNER_EXIT_DONE : RUNNER_EXIT_FAILED;
 out:
 	status_fini(&st);

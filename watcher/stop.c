@@ -163,6 +163,9 @@ stop_handle(struct chuted *c, const char *name)
 				stop_unlink(c, name, NULL);
 				return;
 			case JOB_CLAIM_BAD:
+				/* A hard link settling: it may yet run. */
+				if (errno == EMLINK)
+					goto later;
 				/* Not a job: the dispatcher rejects it. */
 				stop_unlink(c, name, "not a job");
 				return;

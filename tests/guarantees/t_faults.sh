@@ -3,7 +3,10 @@
 # Faults: a full filesystem (a small tmpfs, root only) during a CGI submit
 # (503, nothing in new/, tmp/ clean), during `chute submit` (a clear error)
 # and while a handler writes a big result (the job fails with a reason,
-# chuted keeps serving: the next job runs once space is back); a state dir
+# chuted keeps serving: the next job runs once space is back; its status is
+# true, written into the room reserved before the handler started; so is
+# the status of a job whose runner is killed on the full filesystem); a
+# state dir
 # removed under a running chuted, and new/ made unwritable to a chuted
 # running as uid 65534: chuted logs and recovers, a job dropped after the
 # fix runs. (A missing or non-executable handler and a config that turns bad
@@ -22,8 +25,7 @@ if ! mount -t tmpfs -o size=1m,mode=0755 tmpfs "$T/fs" 2>"$T/mount.err"; then
 fi
 umount_fs() { umount "$T/fs" 2>/dev/null || umount -l "$T/fs"; cleanup; }
 trap umount_fs EXIT
-plan=21
-[ -n "${FAULTS_STRICT:-}" ] && plan=23
+plan=29
 echo "1..$plan"
 
 SPOOL=$T/fs/spool
@@ -34,6 +36,8 @@ echo \$\$ > "$T/hpids/\$\$"
 echo "\$CHUTE_ID" >> "$T/ledger"
 case "\$(head -c 3 "\$CHUTE_JOB")" in
 big) mkdir -p result && exec dd if=/dev/zero of=result/big bs=64k count=64 ;;
+hog) mkdir -p result; dd if=/dev/zero of=result/hog bs=64k count=64
+	: > "$T/hog.full"; exec sleep 120 ;;
 esac
 exit 0
 HEOF
@@ -76,15 +80,26 @@ check "a job whose result fills the filesystem fails" wait_for 30 test -d "$SPOO
 diag "its status: $(cat "$SPOOL/failed/bigjob/status" 2>/dev/null)"
 grep bigjob "$T/log" | sed 's/^/#   /'
 timeout 10 "$CHUTE" status -c "$T/conf" bigjob 2>&1 | sed 's/^/#   chute status: /'
-# Today the runner cannot replace status on a full filesystem and leaves
-# the stale "running" one in failed/: reported, checked with FAULTS_STRICT=1.
-if [ -n "${FAULTS_STRICT:-}" ]; then
-	check "its status file says failed" test "$(status_field "$SPOOL/failed/bigjob" state)" = failed
-	check "with reason exit and a non-zero exit code" test "$(status_field "$SPOOL/failed/bigjob" reason)" = exit -a "$(status_field "$SPOOL/failed/bigjob" exit_code)" != 0
-fi
+check "its status file says failed" test "$(status_field "$SPOOL/failed/bigjob" state)" = failed
+check "with reason exit and a non-zero exit code" test "$(status_field "$SPOOL/failed/bigjob" reason)" = exit -a "$(status_field "$SPOOL/failed/bigjob" exit_code)" != 0
+check "the reserved room is used up (no .status.spare left)" test ! -e "$SPOOL/failed/bigjob/.status.spare"
+check "chuted says the filesystem was full" grep -q 'bigjob failed: exit.*no space left on device' "$T/log"
 check "chuted logs why it failed" grep -q 'bigjob failed: exit' "$T/log"
 check "chuted is alive" alive "$CPID"
 rm -rf "$SPOOL/failed/bigjob/result"
+
+# A runner killed (kill -9) while its handler has filled the filesystem:
+# chuted settles the lost job in the room the runner reserved.
+drop hog hog
+wait_for 30 test -e "$T/hog.full"
+rpid=$(status_field "$SPOOL/run/hog" runner_pid)
+diag "hog: runner $rpid, $(df -k "$T/fs" | awk 'NR==2 {print $4}') KiB free"
+check "a job filling the filesystem runs; its runner is killed" eval 'case $rpid in ""|null) false ;; *) kill -9 "$rpid" ;; esac'
+check "the job ends in failed/" wait_for 30 test -d "$SPOOL/failed/hog"
+diag "its status: $(cat "$SPOOL/failed/hog/status" 2>/dev/null)"
+check "its status says failed, reason lost" test "$(status_field "$SPOOL/failed/hog" state)/$(status_field "$SPOOL/failed/hog" reason)" = failed/lost
+check "chuted is alive" alive "$CPID"
+rm -rf "$SPOOL/failed/hog/result"
 drop small
 check "space freed: the next small job runs" wait_for 30 test -d "$SPOOL/done/small"
 

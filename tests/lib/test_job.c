@@ -3,9 +3,10 @@
  * test_job: claims of everything that is not a job first (bad names,
  * symlinks, FIFOs, sockets, devices, job dirs without a regular job file),
  * locked and vanished jobs, then real claims of directories and plain
- * files, forked claimers racing for one job (exactly one wins), rejects that
- * never follow a symlink, moves, lock probes and run/ recovery, and the
- * "submitted" time peeked from a job file's head.
+ * files, job files with a second link (EMLINK until it is gone), forked
+ * claimers racing for one job (exactly one wins), rejects that never follow
+ * a symlink, moves, lock probes and run/ recovery, and the "submitted" time
+ * peeked from a job file's head.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -540,6 +541,57 @@ test_peek_submitted(void **state)
 	assert_true(job_peek_submitted(-1) == 0);
 }
 
+/* A job file with a second link is BAD with EMLINK, never locked, left in
+ * new/; once the second name is gone it is a job again. */
+static void
+test_claim_hard_link(void **state)
+{
+	static const struct {
+		const char *name; /* in new/ */
+		const char *file; /* the job file below new/ */
+		bool dir;
+	} cases[] = {
+	    {"plainlink", "plainlink", false},
+	    {"dirlink", "dirlink/job", true},
+	};
+	struct tspool *ts = *state;
+	const struct spool *sp = &ts->sp;
+	int newfd = sp->dirfd[SPOOL_NEW], tmpfd = sp->dirfd[SPOOL_TMP];
+	int lockfd, fd;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		th_write(tmpfd, "outside", "secret");
+		if (cases[i].dir)
+			th_mkdir(newfd, cases[i].name);
+		assert_int_equal(
+		    linkat(tmpfd, "outside", newfd, cases[i].file, 0), 0);
+		lockfd = 99;
+		errno = 0;
+		assert_int_equal(
+		    job_claim(sp, cases[i].name, &lockfd), JOB_CLAIM_BAD);
+		assert_int_equal(errno, EMLINK);
+		assert_int_equal(lockfd, -1);
+		assert_true(th_exists(newfd, cases[i].file));
+		/* never locked: the outside file's lock is free */
+		fd = openat(tmpfd, "outside", O_RDONLY | O_CLOEXEC);
+		assert_true(fd >= 0);
+		assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+		close(fd);
+		/* the link(2) producer's unlink: now it is a job */
+		assert_int_equal(unlinkat(tmpfd, "outside", 0), 0);
+		assert_int_equal(
+		    job_claim(sp, cases[i].name, &lockfd), JOB_CLAIMED);
+		assert_true(lockfd >= 0);
+		close(lockfd);
+	}
+	assert_int_equal(th_count(sp, SPOOL_RUN), 2);
+	/* other BAD entries say EINVAL, not EMLINK */
+	assert_int_equal(symlinkat("x", newfd, "sym"), 0);
+	assert_int_equal(job_claim(sp, "sym", &lockfd), JOB_CLAIM_BAD);
+	assert_int_equal(errno, EINVAL);
+}
+
 int
 main(void)
 {
@@ -550,6 +602,7 @@ main(void)
 	    T(test_claim_lost),
 	    T(test_claim_dir),
 	    T(test_claim_file),
+	    T(test_claim_hard_link),
 	    T(test_claim_race),
 	    T(test_reject),
 	    T(test_move),

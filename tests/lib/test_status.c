@@ -2,7 +2,9 @@
 /*
  * test_status: corrupt, truncated, mistyped and oversized status files first
  * (EBADMSG, EFBIG, ELOOP, EINVAL, and st left status_init()ed), then the
- * exact JSON written (key order, nulls, one line), round trips and attempts.
+ * exact JSON written (key order, nulls, one line), round trips and attempts,
+ * and the spare a runner reserves for its final status (status_reserve,
+ * status_write_reserved): whatever was at its name before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -300,6 +302,111 @@ test_value_json(void **state)
 	}
 }
 
+/* What is at .status.spare before status_reserve() or, with reserve
+ * false, before status_write_reserved(). */
+enum spare_before { SPARE_NONE, SPARE_SMALL, SPARE_FIFO, SPARE_DIR };
+
+static const struct spare_case {
+	const char *what;
+	enum spare_before before;
+	bool reserve;
+	int reserve_rc; /* 0, or the errno of its failure */
+	int entries; /* in the job dir after the write */
+} spare_cases[] = {
+    {"reserved, then written into", SPARE_NONE, true, 0, 1},
+    {"a small leftover replaced by the reserve", SPARE_SMALL, true, 0, 1},
+    {"a FIFO of that name replaced by the reserve", SPARE_FIFO, true, 0, 1},
+    {"a directory of that name: no reserve", SPARE_DIR, true, EISDIR, 2},
+    {"no spare: written the usual way", SPARE_NONE, false, 0, 1},
+    {"a spare too small: removed, written the usual way", SPARE_SMALL, false, 0,
+	1},
+    {"a FIFO as spare: never opened blocking, left", SPARE_FIFO, false, 0, 2},
+};
+
+static void
+test_spare(void **state)
+{
+	struct tdir *t = *state;
+	const struct spare_case *c;
+	struct status st, back;
+	struct stat sb;
+	char *text, *want;
+	size_t i, k;
+	json_t *obj;
+
+	for (i = 0; i < sizeof(spare_cases) / sizeof(spare_cases[0]); i++) {
+		c = &spare_cases[i];
+		print_message("spare: %s\n", c->what);
+		tdir_teardown(state);
+		assert_int_equal(tdir_path_setup(state), 0);
+		t = *state;
+		switch (c->before) {
+		case SPARE_SMALL:
+			th_write(t->fd, ".status.spare", "{}");
+			break;
+		case SPARE_FIFO:
+			assert_int_equal(
+			    mkfifoat(t->fd, ".status.spare", 0600), 0);
+			break;
+		case SPARE_DIR:
+			assert_int_equal(
+			    mkdirat(t->fd, ".status.spare", 0700), 0);
+			break;
+		case SPARE_NONE:
+		default:
+			break;
+		}
+		status_init(&st, "spare");
+		st.state = SPOOL_RUN;
+		st.attempt = 1;
+		st.started_ms = 1000;
+		if (c->reserve) {
+			errno = 0;
+			assert_int_equal(
+			    status_reserve(t->fd, &st), c->reserve_rc ? -1 : 0);
+			if (c->reserve_rc != 0) {
+				assert_int_equal(errno, c->reserve_rc);
+			} else {
+				/* real bytes, whole units, valid padding */
+				assert_int_equal(fstatat(t->fd, ".status.spare",
+						     &sb, AT_SYMLINK_NOFOLLOW),
+				    0);
+				assert_true(S_ISREG(sb.st_mode));
+				assert_true(sb.st_size >= 4096);
+				assert_int_equal(sb.st_size % 4096, 0);
+				assert_true(sb.st_blocks * 512 >= sb.st_size);
+				text = th_read(t->fd, ".status.spare");
+				for (k = 0; k + 1 < (size_t)sb.st_size; k++)
+					assert_int_equal(text[k], ' ');
+				assert_int_equal(text[k], '\n');
+				free(text);
+			}
+		}
+		/* the final status: longer than the running one */
+		st.state = SPOOL_FAILED;
+		st.finished_ms = 2000;
+		st.exit_code = 1;
+		snprintf(st.reason, sizeof(st.reason), "exit");
+		assert_int_equal(status_record_attempt(&st), 0);
+		assert_int_equal(status_write_reserved(t->fd, &st, true), 0);
+		text = th_read(t->fd, "status");
+		obj = status_to_json(&st);
+		want = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		assert_non_null(want);
+		assert_int_equal(strlen(text), strlen(want) + 1);
+		assert_memory_equal(text, want, strlen(want));
+		assert_int_equal(status_read(t->fd, &back), 0);
+		assert_int_equal(back.state, SPOOL_FAILED);
+		assert_int_equal(back.exit_code, 1);
+		assert_int_equal(th_count_dir(t->fd), c->entries);
+		status_fini(&back);
+		free(want);
+		json_decref(obj);
+		free(text);
+		status_fini(&st);
+	}
+}
+
 int
 main(void)
 {
@@ -311,6 +418,7 @@ main(void)
 	    T(test_write_exact),
 	    T(test_round_trip),
 	    cmocka_unit_test(test_value_json),
+	    T(test_spare),
 	};
 #undef T
 
