@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Runs the whole default test suite twice: a plain build with -Werror, then
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (halt_on_error) that
-# runs the same tests. Extra arguments go to `meson test` (e.g. a suite name).
-# Build dirs: build/ and build-san/ (reconfigured when they exist). Last, each
-# libFuzzer target runs for FUZZ_SECONDS (default 60; 0 skips), two at a time.
+# runs the same tests. Between them, the plain build runs the distributed
+# suite (GlusterFS; needs root) with bounded sizes. Extra arguments go to
+# `meson test` (e.g. a suite name; then no distributed suite). Build dirs:
+# build/ and build-san/ (reconfigured when they exist). Last, each libFuzzer
+# target runs for FUZZ_SECONDS (default 60; 0 skips), two at a time.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,21 @@ setup() {
 setup build -Dwerror=true
 meson compile -C build
 meson test -C build --print-errorlogs "$@"
+
+# The distributed suite (tests/distributed/README.md): chute on a real
+# GlusterFS volume mounted twice, root only, bounded sizes (about 3 minutes).
+# Only in a full run (no arguments); DIST=0 skips it. reap.sh tears down what
+# a test killed by meson's timeout left behind, also when the suite fails.
+if [ $# -eq 0 ] && [ "${DIST:-1}" != 0 ]; then
+	dist_mark=$(mktemp)
+	dist_rc=0
+	DIST_JOBS=${DIST_JOBS:-300} DIST_PROTOCOL_JOBS=${DIST_PROTOCOL_JOBS:-200} \
+	    meson test -C build --suite distributed --print-errorlogs ||
+	    dist_rc=$?
+	tests/distributed/reap.sh "$dist_mark" || dist_rc=1
+	rm -f "$dist_mark"
+	[ "$dist_rc" -eq 0 ] || exit "$dist_rc"
+fi
 
 setup build-san -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
 meson compile -C build-san

@@ -284,13 +284,16 @@ runner_open_out(int jobdirfd, const char *name)
 	    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 }
 
-/* Runs the handler; fills *wstatus (127 when it could not be executed). */
-static void
+/* Runs the handler; fills *wstatus (127 when it could not be executed).
+ * Returns 0, or -1 with errno when its stdout or stderr could not be opened:
+ * then nothing ran. */
+static int
 runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
     const char *jobdir, int *wstatus, bool *timed_out, bool *cancelled)
 {
 	struct runner_spawn s;
 	pid_t pid;
+	int rc = -1, saved;
 
 	memset(&s, 0, sizeof(s));
 	*timed_out = false;
@@ -310,6 +313,7 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 		    strerror(errno));
 		goto out;
 	}
+	rc = 0;
 	pid = runner_vfork(&s);
 	if (pid < 0) {
 		s.err = errno;
@@ -331,10 +335,13 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 		*wstatus = 127 << 8;
 	}
 out:
+	saved = errno;
 	if (s.outfd >= 0)
 		close(s.outfd);
 	if (s.errfd >= 0)
 		close(s.errfd);
+	errno = saved;
+	return rc;
 }
 
 static void
@@ -345,11 +352,11 @@ runner_seconds(int64_t ms, char *buf, size_t len)
 	snprintf(buf, len, "%" PRId64 ".%03ds", ms / 1000, (int)(ms % 1000));
 }
 
-int
-runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
-    int jobdirfd, struct status *st, const struct fate *f, enum spool_state *to)
+enum spool_state
+runner_settle_plan(const struct conf *cf, const struct spool *sp,
+    const char *id, struct status *st, const struct fate *f)
 {
-	char when[40];
+	enum spool_state to;
 	int64_t delay;
 
 	if (st->finished_ms == 0)
@@ -369,9 +376,9 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 	    status_record_attempt(st) < 0)
 		log_warn(
 		    "%s: cannot record the attempt: %s", id, strerror(errno));
-	*to = delay < 0 ? f->to : SPOOL_NEW;
-	st->state = *to;
-	if (*to == SPOOL_NEW) {
+	to = delay < 0 ? f->to : SPOOL_NEW;
+	st->state = to;
+	if (to == SPOOL_NEW) {
 		/* The history keeps this attempt; the top level says what a
 		 * reader needs now: queued, attempts so far, not before. */
 		st->not_before_ms = st->finished_ms + delay;
@@ -381,9 +388,40 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 		st->reason[0] = '\0';
 		st->runner_pid = 0;
 	}
+	return to;
+}
+
+/* status_write() through a fresh look-up of run/ID, after ESTALE through
+ * an older directory fd (GlusterFS). 0, or -1 with errno. */
+static int
+runner_write_fresh(const struct conf *cf, const struct spool *sp,
+    const char *id, const struct status *st, bool durable)
+{
+	int fd, rc, saved;
+
+	fd = openat(sp->dirfd[SPOOL_RUN], id,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = status_write(fd, st, durable && cf->fsync);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
+runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
+    int jobdirfd, struct status *st, const struct fate *f, enum spool_state *to)
+{
+	char when[40];
+
+	*to = runner_settle_plan(cf, sp, id, st, f);
 	/* A requeue's status must be durable before the move: not_before
 	 * is what keeps every watcher from running it at once. */
-	if (status_write(jobdirfd, st, *to == SPOOL_NEW && cf->fsync) < 0)
+	if (status_write(jobdirfd, st, *to == SPOOL_NEW && cf->fsync) < 0 &&
+	    (errno != ESTALE ||
+		runner_write_fresh(cf, sp, id, st, *to == SPOOL_NEW) < 0))
 		log_warn("%s: cannot write the final status: %s", id,
 		    strerror(errno));
 	/* Still under the lock: nobody sees this job in run/ with a free
@@ -406,6 +444,39 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 	return 0;
 }
 
+/* A claimed job whose handler never started because the filesystem
+ * answered ESTALE or ENOENT right after our claiming rename (GlusterFS: a
+ * handle gone stale under another client's look-ups). Still holding the
+ * lock, the runner puts back the status as it was (no attempt counted) and
+ * moves the job back to new/: RUNNER_EXIT_RETRY, so chuted claims it again.
+ * If the job is not in run/ any more it was not ours to run:
+ * RUNNER_EXIT_TROUBLE (chuted then finds no free lock in run/). */
+static int
+runner_unstart(const struct conf *cf, const struct spool *sp, const char *id,
+    const struct status *before, int err)
+{
+	int jobdirfd;
+
+	/* A fresh look-up: the old directory fd may be the stale one. */
+	jobdirfd = openat(sp->dirfd[SPOOL_RUN], id,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (jobdirfd < 0 || status_write(jobdirfd, before, cf->fsync) < 0)
+		log_warn(
+		    "%s: cannot put its status back: %s", id, strerror(errno));
+	if (jobdirfd >= 0)
+		close(jobdirfd);
+	if (job_move(sp, id, SPOOL_RUN, SPOOL_NEW) < 0) {
+		log_warn(
+		    "%s: cannot move it back to new/: %s", id, strerror(errno));
+		return RUNNER_EXIT_TROUBLE;
+	}
+	if (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_NEW]) < 0)
+		log_warn("%s: fsync new/: %s", id, strerror(errno));
+	log_warn("%s queued again: it could not start (%s), no attempt counted",
+	    id, strerror(err));
+	return RUNNER_EXIT_RETRY;
+}
+
 /* Everything after the fork that can fail; returns the runner's exit code. */
 static int
 runner_run(
@@ -414,7 +485,7 @@ runner_run(
 	char jobdir[PATH_MAX], queued[32], ran[32], what[64];
 	const struct fate *f;
 	enum spool_state to;
-	struct status st;
+	struct status st, before;
 	int jobdirfd = -1, wstatus, rc = RUNNER_EXIT_TROUBLE, n;
 	bool timed_out, cancelled = false;
 
@@ -432,6 +503,8 @@ runner_run(
 		log_warn(
 		    "%s: ignoring unreadable status: %s", id, strerror(errno));
 	snprintf(st.id, sizeof(st.id), "%s", id);
+	before = st; /* shares st.attempts, which stays as it is until then */
+	before.state = SPOOL_NEW;
 	st.state = SPOOL_RUN;
 	st.attempt++;
 	if (st.submitted_ms == 0)
@@ -447,6 +520,10 @@ runner_run(
 	    (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_RUN]) < 0)) {
 		/* Without a durable "running" the handler may not start. */
 		log_err("%s: cannot record the start: %s", id, strerror(errno));
+		if (job_lost_race(errno) && errno != EEXIST) {
+			rc = runner_unstart(cf, sp, id, &before, errno);
+			goto out;
+		}
 		wstatus = 127 << 8;
 		timed_out = false;
 	} else {
@@ -455,8 +532,12 @@ runner_run(
 		log_info("%s running: attempt %u, queued %s", id, st.attempt,
 		    queued);
 		runner_setenv(sp, id, jobdir, st.attempt);
-		runner_spawn_handler(
-		    cf, id, jobdirfd, jobdir, &wstatus, &timed_out, &cancelled);
+		if (runner_spawn_handler(cf, id, jobdirfd, jobdir, &wstatus,
+			&timed_out, &cancelled) < 0 &&
+		    job_lost_race(errno) && errno != EEXIST) {
+			rc = runner_unstart(cf, sp, id, &before, errno);
+			goto out;
+		}
 	}
 
 	f = fate_of(
