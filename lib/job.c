@@ -67,10 +67,9 @@ job_same_file(int fd, int dirfd, const char *name)
 }
 
 /* True when dirfd lists name. readdir(3) asks the server each time where a
- * stat(2) may answer from a cache (GlusterFS: for a second or more), so
- * this is how a claimer tells "not a job" from "another host's job seen
- * through a stale name". On an error, true: the caller then keeps its
- * first reading. */
+ * stat(2) or a look-up may answer from a cache (GlusterFS: for a second or
+ * more), so this is how a claimer tells "not a job" from "another host's
+ * job seen through a stale name". On an error, true. */
 static bool
 job_listed(int dirfd, const char *name)
 {
@@ -140,13 +139,15 @@ job_claim_dir(const struct spool *sp, const char *name, int *lockfd)
 	}
 	fd = openat(dirfd, "job", JOB_OPEN_FLAGS);
 	if (fd == -1) {
-		/* ENOENT/ESTALE with the directory no longer at new/NAME is a
-		 * lost race seen through a stale cache (GlusterFS: another
-		 * host moved it on): never call another host's job bad. The
-		 * stat may come from that same cache: a listing decides. */
+		/* ENOENT/ESTALE with the directory no longer at new/NAME, or
+		 * with a job file that a listing shows, is a lost race seen
+		 * through a stale cache (GlusterFS: another host moved it on,
+		 * or put it back): never call another host's job bad. The
+		 * stat may come from that same cache: listings decide. */
 		if ((errno == ENOENT || errno == ESTALE) &&
 		    (!job_same_file(dirfd, sp->dirfd[SPOOL_NEW], name) ||
-			!job_listed(sp->dirfd[SPOOL_NEW], name)))
+			!job_listed(sp->dirfd[SPOOL_NEW], name) ||
+			job_listed(dirfd, "job")))
 			res = JOB_CLAIM_LOST;
 		else if (errno == ENOENT || errno == ELOOP || errno == EACCES ||
 		    errno == ENXIO || errno == ENODEV || errno == EPERM)

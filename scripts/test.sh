@@ -24,13 +24,15 @@ meson compile -C build
 meson test -C build --print-errorlogs "$@"
 
 # The distributed suite (tests/distributed/README.md): chute on a real
-# GlusterFS volume mounted twice, root only, bounded sizes (about 3 minutes).
+# GlusterFS volume mounted twice, root only, bounded sizes (about 4 minutes).
 # Only in a full run (no arguments); DIST=0 skips it. reap.sh tears down what
 # a test killed by meson's timeout left behind, also when the suite fails.
 if [ $# -eq 0 ] && [ "${DIST:-1}" != 0 ]; then
 	dist_mark=$(mktemp)
 	dist_rc=0
-	DIST_JOBS=${DIST_JOBS:-300} DIST_PROTOCOL_JOBS=${DIST_PROTOCOL_JOBS:-200} \
+	DIST_JOBS=${DIST_JOBS:-200} DIST_PROTOCOL_JOBS=${DIST_PROTOCOL_JOBS:-200} \
+	    DIST_SLOW_JOBS=${DIST_SLOW_JOBS:-12} \
+	    DIST_HANDOFF_JOBS=${DIST_HANDOFF_JOBS:-20} \
 	    meson test -C build --suite distributed --print-errorlogs ||
 	    dist_rc=$?
 	tests/distributed/reap.sh "$dist_mark" || dist_rc=1

@@ -41,6 +41,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chuted.h"
@@ -52,6 +53,7 @@
 #include "timestamp.h"
 
 #define RUNNER_JOB_PEEK 4096 /* bytes of a job file read for "submitted" */
+#define RUNNER_STALE_TRIES 5 /* looks at a job dir that answers ESTALE */
 
 extern char **environ;
 
@@ -309,8 +311,10 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 	s.outfd = runner_open_out(jobdirfd, "stdout");
 	s.errfd = runner_open_out(jobdirfd, "stderr");
 	if (s.outfd < 0 || s.errfd < 0) {
+		saved = errno;
 		log_err("%s: cannot open the handler's stdio: %s", id,
-		    strerror(errno));
+		    strerror(saved));
+		errno = saved;
 		goto out;
 	}
 	rc = 0;
@@ -444,32 +448,69 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 	return 0;
 }
 
+/* After ESTALE through the job's directory fd (GlusterFS, right after our
+ * claim; the handle heals within moments): pauses (40, 80, 160... ms),
+ * looks run/ID up afresh into *jobdirfd and says whether to try again:
+ * false for any other errno or once RUNNER_STALE_TRIES looks are spent. */
+static bool
+runner_stale_again(
+    const struct spool *sp, const char *id, int *jobdirfd, int *tries)
+{
+	struct timespec ts;
+	int fd;
+
+	if (errno != ESTALE || ++*tries >= RUNNER_STALE_TRIES)
+		return false;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (20L << *tries) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	fd = openat(sp->dirfd[SPOOL_RUN], id,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (*jobdirfd >= 0)
+			close(*jobdirfd);
+		*jobdirfd = fd;
+	}
+	log_info("%s: stale file handle: looking again", id);
+	errno = ESTALE;
+	return true;
+}
+
 /* A claimed job whose handler never started because the filesystem
- * answered ESTALE or ENOENT right after our claiming rename (GlusterFS: a
- * handle gone stale under another client's look-ups). Still holding the
- * lock, the runner puts back the status as it was (no attempt counted) and
- * moves the job back to new/: RUNNER_EXIT_RETRY, so chuted claims it again.
- * If the job is not in run/ any more it was not ours to run:
- * RUNNER_EXIT_TROUBLE (chuted then finds no free lock in run/). */
+ * answered ESTALE or ENOENT right after our claiming rename, also after
+ * looking again (GlusterFS: a handle gone stale under another client's
+ * look-ups). Still holding the lock, the runner puts back the status as it
+ * was (no attempt counted) and moves the job back to new/:
+ * RUNNER_EXIT_RETRY, so chuted claims it again. If the job cannot be moved
+ * (not in run/ any more: not ours to run) RUNNER_EXIT_TROUBLE: chuted then
+ * probes run/ID as for a runner that died. */
 static int
 runner_unstart(const struct conf *cf, const struct spool *sp, const char *id,
     const struct status *before, int err)
 {
-	int jobdirfd;
+	int jobdirfd = -1, tries = 0, rc = -1;
 
-	/* A fresh look-up: the old directory fd may be the stale one. */
-	jobdirfd = openat(sp->dirfd[SPOOL_RUN], id,
-	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (jobdirfd < 0 || status_write(jobdirfd, before, cf->fsync) < 0)
+	/* Pause first, then a fresh look-up for every try. */
+	errno = ESTALE;
+	while (rc < 0 && runner_stale_again(sp, id, &jobdirfd, &tries) &&
+	    jobdirfd >= 0)
+		rc = status_write(jobdirfd, before, cf->fsync);
+	if (rc < 0)
 		log_warn(
 		    "%s: cannot put its status back: %s", id, strerror(errno));
+	tries = 0;
+	while (job_move(sp, id, SPOOL_RUN, SPOOL_NEW) < 0) {
+		if (!runner_stale_again(sp, id, &jobdirfd, &tries)) {
+			log_warn("%s: cannot move it back to new/: %s", id,
+			    strerror(errno));
+			if (jobdirfd >= 0)
+				close(jobdirfd);
+			return RUNNER_EXIT_TROUBLE;
+		}
+	}
 	if (jobdirfd >= 0)
 		close(jobdirfd);
-	if (job_move(sp, id, SPOOL_RUN, SPOOL_NEW) < 0) {
-		log_warn(
-		    "%s: cannot move it back to new/: %s", id, strerror(errno));
-		return RUNNER_EXIT_TROUBLE;
-	}
 	if (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_NEW]) < 0)
 		log_warn("%s: fsync new/: %s", id, strerror(errno));
 	log_warn("%s queued again: it could not start (%s), no attempt counted",
@@ -486,7 +527,7 @@ runner_run(
 	const struct fate *f;
 	enum spool_state to;
 	struct status st, before;
-	int jobdirfd = -1, wstatus, rc = RUNNER_EXIT_TROUBLE, n;
+	int jobdirfd = -1, wstatus, rc = RUNNER_EXIT_TROUBLE, n, tries = 0;
 	bool timed_out, cancelled = false;
 
 	status_init(&st, id);
@@ -516,12 +557,17 @@ runner_run(
 	st.reason[0] = '\0';
 	st.runner_pid = getpid();
 	st.not_before_ms = 0;
-	if (status_write(jobdirfd, &st, cf->fsync) < 0 ||
-	    (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_RUN]) < 0)) {
+	while ((rc = status_write(jobdirfd, &st, cf->fsync)) < 0 &&
+	    runner_stale_again(sp, id, &jobdirfd, &tries))
+		;
+	if (rc < 0 || (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_RUN]) < 0)) {
+		int err = errno;
+
+		rc = RUNNER_EXIT_TROUBLE;
 		/* Without a durable "running" the handler may not start. */
-		log_err("%s: cannot record the start: %s", id, strerror(errno));
-		if (job_lost_race(errno) && errno != EEXIST) {
-			rc = runner_unstart(cf, sp, id, &before, errno);
+		log_err("%s: cannot record the start: %s", id, strerror(err));
+		if (job_lost_race(err) && err != EEXIST) {
+			rc = runner_unstart(cf, sp, id, &before, err);
 			goto out;
 		}
 		wstatus = 127 << 8;
@@ -532,12 +578,16 @@ runner_run(
 		log_info("%s running: attempt %u, queued %s", id, st.attempt,
 		    queued);
 		runner_setenv(sp, id, jobdir, st.attempt);
-		if (runner_spawn_handler(cf, id, jobdirfd, jobdir, &wstatus,
-			&timed_out, &cancelled) < 0 &&
-		    job_lost_race(errno) && errno != EEXIST) {
+		tries = 0;
+		while ((rc = runner_spawn_handler(cf, id, jobdirfd, jobdir,
+			    &wstatus, &timed_out, &cancelled)) < 0 &&
+		    runner_stale_again(sp, id, &jobdirfd, &tries))
+			;
+		if (rc < 0 && job_lost_race(errno) && errno != EEXIST) {
 			rc = runner_unstart(cf, sp, id, &before, errno);
 			goto out;
 		}
+		rc = RUNNER_EXIT_TROUBLE;
 	}
 
 	f = fate_of(
