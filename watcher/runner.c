@@ -53,7 +53,7 @@
 #include "timestamp.h"
 
 #define RUNNER_JOB_PEEK 4096 /* bytes of a job file read for "submitted" */
-#define RUNNER_STALE_TRIES 5 /* looks at a job dir that answers ESTALE */
+#define RUNNER_STALE_TRIES 3 /* looks at a job dir that answers ESTALE */
 
 extern char **environ;
 
@@ -395,6 +395,42 @@ runner_settle_plan(const struct conf *cf, const struct spool *sp,
 	return to;
 }
 
+static void
+runner_pause_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = ms % 1000 * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* After ESTALE through the job's directory fd (GlusterFS, right after our
+ * claim; the handle heals within moments): pauses (40, then 80 ms),
+ * looks run/ID up afresh into *jobdirfd and says whether to try again:
+ * false for any other errno or once RUNNER_STALE_TRIES looks are spent. */
+static bool
+runner_stale_again(
+    const struct spool *sp, const char *id, int *jobdirfd, int *tries)
+{
+	int fd;
+
+	if (errno != ESTALE || ++*tries >= RUNNER_STALE_TRIES)
+		return false;
+	runner_pause_ms(20L << *tries);
+	fd = openat(sp->dirfd[SPOOL_RUN], id,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (*jobdirfd >= 0)
+			close(*jobdirfd);
+		*jobdirfd = fd;
+	}
+	log_info("%s: stale file handle: looking again", id);
+	errno = ESTALE;
+	return true;
+}
+
 /* status_write() through a fresh look-up of run/ID, after ESTALE through
  * an older directory fd (GlusterFS). 0, or -1 with errno. */
 static int
@@ -419,6 +455,7 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
     int jobdirfd, struct status *st, const struct fate *f, enum spool_state *to)
 {
 	char when[40];
+	int tries;
 
 	*to = runner_settle_plan(cf, sp, id, st, f);
 	/* A requeue's status must be durable before the move: not_before
@@ -429,11 +466,15 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 		log_warn("%s: cannot write the final status: %s", id,
 		    strerror(errno));
 	/* Still under the lock: nobody sees this job in run/ with a free
-	 * lock, and in new/ it is not due before not_before anyway. */
-	if (job_move(sp, id, SPOOL_RUN, *to) < 0) {
-		log_err("%s: cannot move it to %s/: %s", id,
-		    spool_state_dirname(*to), strerror(errno));
-		return -1;
+	 * lock, and in new/ it is not due before not_before anyway. ESTALE
+	 * (GlusterFS) heals within moments: try again. */
+	for (tries = 1; job_move(sp, id, SPOOL_RUN, *to) < 0; tries++) {
+		if (errno != ESTALE || tries >= RUNNER_STALE_TRIES) {
+			log_err("%s: cannot move it to %s/: %s", id,
+			    spool_state_dirname(*to), strerror(errno));
+			return -1;
+		}
+		runner_pause_ms(20L << tries);
 	}
 	if (cf->fsync && fsio_fsync_dir(sp->dirfd[*to]) < 0)
 		log_warn("%s: fsync %s/: %s", id, spool_state_dirname(*to),
@@ -446,35 +487,6 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 		    id, st->attempt, f->reason, when);
 	}
 	return 0;
-}
-
-/* After ESTALE through the job's directory fd (GlusterFS, right after our
- * claim; the handle heals within moments): pauses (40, 80, 160... ms),
- * looks run/ID up afresh into *jobdirfd and says whether to try again:
- * false for any other errno or once RUNNER_STALE_TRIES looks are spent. */
-static bool
-runner_stale_again(
-    const struct spool *sp, const char *id, int *jobdirfd, int *tries)
-{
-	struct timespec ts;
-	int fd;
-
-	if (errno != ESTALE || ++*tries >= RUNNER_STALE_TRIES)
-		return false;
-	ts.tv_sec = 0;
-	ts.tv_nsec = (20L << *tries) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-	fd = openat(sp->dirfd[SPOOL_RUN], id,
-	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		if (*jobdirfd >= 0)
-			close(*jobdirfd);
-		*jobdirfd = fd;
-	}
-	log_info("%s: stale file handle: looking again", id);
-	errno = ESTALE;
-	return true;
 }
 
 /* A claimed job whose handler never started because the filesystem
