@@ -431,15 +431,16 @@ runner_stale_again(
 	return true;
 }
 
-/* status_write() through a fresh look-up of run/ID, after ESTALE through
+/* status_write() through a fresh look-up of STATE/ID, after ESTALE through
  * an older directory fd (GlusterFS). 0, or -1 with errno. */
 static int
 runner_write_fresh(const struct conf *cf, const struct spool *sp,
-    const char *id, const struct status *st, bool durable)
+    enum spool_state state, const char *id, const struct status *st,
+    bool durable)
 {
 	int fd, rc, saved;
 
-	fd = openat(sp->dirfd[SPOOL_RUN], id,
+	fd = openat(sp->dirfd[state], id,
 	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -456,15 +457,22 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 {
 	char when[40];
 	int tries;
+	bool stale = false;
 
 	*to = runner_settle_plan(cf, sp, id, st, f);
 	/* A requeue's status must be durable before the move: not_before
 	 * is what keeps every watcher from running it at once. */
 	if (status_write(jobdirfd, st, *to == SPOOL_NEW && cf->fsync) < 0 &&
 	    (errno != ESTALE ||
-		runner_write_fresh(cf, sp, id, st, *to == SPOOL_NEW) < 0))
-		log_warn("%s: cannot write the final status: %s", id,
-		    strerror(errno));
+		runner_write_fresh(
+		    cf, sp, SPOOL_RUN, id, st, *to == SPOOL_NEW) < 0)) {
+		/* GlusterFS: writes into a job dir can answer ESTALE for a
+		 * while, when its rename succeeds: write after the move. */
+		stale = errno == ESTALE;
+		if (!stale)
+			log_warn("%s: cannot write the final status: %s", id,
+			    strerror(errno));
+	}
 	/* Still under the lock: nobody sees this job in run/ with a free
 	 * lock, and in new/ it is not due before not_before anyway. ESTALE
 	 * (GlusterFS) heals within moments: try again. */
@@ -473,6 +481,16 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 			log_err("%s: cannot move it to %s/: %s", id,
 			    spool_state_dirname(*to), strerror(errno));
 			return -1;
+		}
+		runner_pause_ms(20L << tries);
+	}
+	for (tries = 1; stale &&
+	     runner_write_fresh(cf, sp, *to, id, st, *to == SPOOL_NEW) < 0;
+	     tries++) {
+		if (errno != ESTALE || tries >= RUNNER_STALE_TRIES) {
+			log_warn("%s: cannot write the final status in %s/: %s",
+			    id, spool_state_dirname(*to), strerror(errno));
+			break;
 		}
 		runner_pause_ms(20L << tries);
 	}
@@ -508,9 +526,6 @@ runner_unstart(const struct conf *cf, const struct spool *sp, const char *id,
 	while (rc < 0 && runner_stale_again(sp, id, &jobdirfd, &tries) &&
 	    jobdirfd >= 0)
 		rc = status_write(jobdirfd, before, cf->fsync);
-	if (rc < 0)
-		log_warn(
-		    "%s: cannot put its status back: %s", id, strerror(errno));
 	tries = 0;
 	while (job_move(sp, id, SPOOL_RUN, SPOOL_NEW) < 0) {
 		if (!runner_stale_again(sp, id, &jobdirfd, &tries)) {
@@ -523,6 +538,18 @@ runner_unstart(const struct conf *cf, const struct spool *sp, const char *id,
 	}
 	if (jobdirfd >= 0)
 		close(jobdirfd);
+	/* Writes inside the dir may heal once it has moved: still locked,
+	 * so nobody claims it before its status is back. */
+	for (tries = 1; rc < 0 &&
+	     (rc = runner_write_fresh(cf, sp, SPOOL_NEW, id, before, true)) < 0;
+	     tries++) {
+		if (errno != ESTALE || tries >= RUNNER_STALE_TRIES) {
+			log_warn("%s: cannot put its status back: %s", id,
+			    strerror(errno));
+			break;
+		}
+		runner_pause_ms(20L << tries);
+	}
 	if (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_NEW]) < 0)
 		log_warn("%s: fsync new/: %s", id, strerror(errno));
 	log_warn("%s queued again: it could not start (%s), no attempt counted",
