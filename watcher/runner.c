@@ -54,6 +54,10 @@
 
 #define RUNNER_JOB_PEEK 4096 /* bytes of a job file read for "submitted" */
 #define RUNNER_STALE_TRIES 3 /* looks at a job dir that answers ESTALE */
+/* What GlusterFS answers for a while after another client's look-ups:
+ * ESTALE, and EEXIST from the rename of a new status file over the old
+ * one on a distribute volume (a stale link file on the other brick). */
+#define RUNNER_STALE(err) ((err) == ESTALE || (err) == EEXIST)
 
 extern char **environ;
 
@@ -416,7 +420,7 @@ runner_stale_again(
 {
 	int fd;
 
-	if (errno != ESTALE || ++*tries >= RUNNER_STALE_TRIES)
+	if (!RUNNER_STALE(errno) || ++*tries >= RUNNER_STALE_TRIES)
 		return false;
 	runner_pause_ms(20L << *tries);
 	fd = openat(sp->dirfd[SPOOL_RUN], id,
@@ -463,12 +467,13 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 	/* A requeue's status must be durable before the move: not_before
 	 * is what keeps every watcher from running it at once. */
 	if (status_write(jobdirfd, st, *to == SPOOL_NEW && cf->fsync) < 0 &&
-	    (errno != ESTALE ||
+	    (!RUNNER_STALE(errno) ||
 		runner_write_fresh(
 		    cf, sp, SPOOL_RUN, id, st, *to == SPOOL_NEW) < 0)) {
-		/* GlusterFS: writes into a job dir can answer ESTALE for a
-		 * while, when its rename succeeds: write after the move. */
-		stale = errno == ESTALE;
+		/* GlusterFS: writes into a job dir can fail for a while
+		 * (RUNNER_STALE), when its rename succeeds: write again
+		 * after the move. */
+		stale = RUNNER_STALE(errno);
 		if (!stale)
 			log_warn("%s: cannot write the final status: %s", id,
 			    strerror(errno));
@@ -487,7 +492,7 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 	for (tries = 1; stale &&
 	     runner_write_fresh(cf, sp, *to, id, st, *to == SPOOL_NEW) < 0;
 	     tries++) {
-		if (errno != ESTALE || tries >= RUNNER_STALE_TRIES) {
+		if (!RUNNER_STALE(errno) || tries >= RUNNER_STALE_TRIES) {
 			log_warn("%s: cannot write the final status in %s/: %s",
 			    id, spool_state_dirname(*to), strerror(errno));
 			break;
@@ -543,7 +548,7 @@ runner_unstart(const struct conf *cf, const struct spool *sp, const char *id,
 	for (tries = 1; rc < 0 &&
 	     (rc = runner_write_fresh(cf, sp, SPOOL_NEW, id, before, true)) < 0;
 	     tries++) {
-		if (errno != ESTALE || tries >= RUNNER_STALE_TRIES) {
+		if (!RUNNER_STALE(errno) || tries >= RUNNER_STALE_TRIES) {
 			log_warn("%s: cannot put its status back: %s", id,
 			    strerror(errno));
 			break;
@@ -605,7 +610,7 @@ runner_run(
 		rc = RUNNER_EXIT_TROUBLE;
 		/* Without a durable "running" the handler may not start. */
 		log_err("%s: cannot record the start: %s", id, strerror(err));
-		if (job_lost_race(err) && err != EEXIST) {
+		if (job_lost_race(err)) {
 			rc = runner_unstart(cf, sp, id, &before, err);
 			goto out;
 		}
