@@ -7,6 +7,7 @@
  * nothing in new/ is ever opened through a symlink or opened blocking; a job
  * file with more than one link is never locked or claimed (EMLINK).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,6 +67,42 @@ job_same_file(int fd, int dirfd, const char *name)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* True when dirfd lists name. readdir(3) asks the server each time where a
+ * stat(2) or a look-up may answer from a cache (GlusterFS: for a second or
+ * more), so this is how a claimer tells "not a job" from "another host's
+ * job seen through a stale name". On an error, true. */
+static bool
+job_listed(int dirfd, const char *name)
+{
+	struct dirent *de;
+	DIR *dir;
+	bool found = false;
+	int fd, saved = errno;
+
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		goto out_err;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		goto out_err;
+	}
+	while ((errno = 0, de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, name) == 0) {
+			found = true;
+			break;
+		}
+	}
+	if (!found && errno != 0)
+		found = true;
+	closedir(dir);
+	errno = saved;
+	return found;
+out_err:
+	errno = saved;
+	return true;
+}
+
 /* After a claiming rename whose source changed under us (another claimer
  * took the file we locked and a new job of the same name was dropped), the
  * job now in run/NAME is still ours if nobody holds its lock. */
@@ -103,11 +140,15 @@ job_claim_dir(const struct spool *sp, const char *name, int *lockfd)
 	}
 	fd = openat(dirfd, "job", JOB_OPEN_FLAGS);
 	if (fd == -1) {
-		/* ENOENT/ESTALE with the directory no longer at new/NAME is a
-		 * lost race seen through a stale cache (GlusterFS: another
-		 * host moved it on): never call another host's job bad. */
+		/* ENOENT/ESTALE with the directory no longer at new/NAME, or
+		 * with a job file that a listing shows, is a lost race seen
+		 * through a stale cache (GlusterFS: another host moved it on,
+		 * or put it back): never call another host's job bad. The
+		 * stat may come from that same cache: listings decide. */
 		if ((errno == ENOENT || errno == ESTALE) &&
-		    !job_same_file(dirfd, sp->dirfd[SPOOL_NEW], name))
+		    (!job_same_file(dirfd, sp->dirfd[SPOOL_NEW], name) ||
+			!job_listed(sp->dirfd[SPOOL_NEW], name) ||
+			job_listed(dirfd, "job")))
 			res = JOB_CLAIM_LOST;
 		else if (errno == ENOENT || errno == ELOOP || errno == EACCES ||
 		    errno == ENXIO || errno == ENODEV || errno == EPERM)
@@ -133,8 +174,15 @@ job_claim_dir(const struct spool *sp, const char *name, int *lockfd)
 		goto out;
 	}
 	rundirfd = openat(sp->dirfd[SPOOL_RUN], name, JOB_DIR_FLAGS);
+	if (rundirfd == -1 && errno == ESTALE) /* a fresh look-up heals it */
+		rundirfd = openat(sp->dirfd[SPOOL_RUN], name, JOB_DIR_FLAGS);
 	if (rundirfd == -1) {
-		res = JOB_CLAIM_LOST; /* moved on already: not by us */
+		/* Moved on already, or we cannot look at what we renamed:
+		 * put it back (it never started); a failure means it was
+		 * not ours any more. */
+		(void)fsio_rename_noreplace(
+		    sp->dirfd[SPOOL_RUN], name, sp->dirfd[SPOOL_NEW], name);
+		res = JOB_CLAIM_LOST;
 		goto out;
 	}
 	if (!job_same_file(fd, rundirfd, "job")) {
@@ -308,10 +356,18 @@ job_reject(const struct spool *sp, const char *name, char *newid, bool do_fsync)
 	rc = 0;
 out:
 	saved = errno;
+	if (made && fd != -1) {
+		/* Only what we made: a rename that answered an error may
+		 * still have moved something in (GlusterFS answers ESTALE
+		 * through a stale name): then the rmdir fails and it stays,
+		 * in failed/, never deleted. */
+		unlinkat(fd, "status", 0);
+		unlinkat(failedfd, target, AT_REMOVEDIR);
+	} else if (made) {
+		unlinkat(failedfd, target, AT_REMOVEDIR);
+	}
 	if (fd != -1)
 		close(fd);
-	if (made)
-		fsio_remove_tree(failedfd, target);
 	status_fini(&st);
 	errno = saved;
 	return rc;

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Runs the whole default test suite twice: a plain build with -Werror, then
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (halt_on_error) that
-# runs the same tests. Extra arguments go to `meson test` (e.g. a suite name).
+# runs the same tests. Between them, the plain build runs the distributed
+# suite (GlusterFS; needs root) with bounded sizes. Extra arguments go to
+# `meson test` (e.g. a suite name; then no distributed suite).
 # FLAKES_REPEAT=N adds a flake hunt after the plain run (guarantee_flakes).
 # Build dirs: build/ and build-san/ (reconfigured when they exist). Last, each
 # libFuzzer target runs for FUZZ_SECONDS (default 60; 0 skips), two at a time.
@@ -24,6 +26,23 @@ meson test -C build --print-errorlogs "$@"
 # FLAKES_REPEAT=N: every integration test N more times in a row (plain build).
 if [ -n "${FLAKES_REPEAT:-}" ]; then
 	meson test -C build --suite slow --print-errorlogs guarantee_flakes
+fi
+
+# The distributed suite (tests/distributed/README.md): chute on a real
+# GlusterFS volume mounted twice, root only, bounded sizes (about 4 minutes).
+# Only in a full run (no arguments); DIST=0 skips it. reap.sh tears down what
+# a test killed by meson's timeout left behind, also when the suite fails.
+if [ $# -eq 0 ] && [ "${DIST:-1}" != 0 ]; then
+	dist_mark=$(mktemp)
+	dist_rc=0
+	DIST_JOBS=${DIST_JOBS:-200} DIST_PROTOCOL_JOBS=${DIST_PROTOCOL_JOBS:-200} \
+	    DIST_SLOW_JOBS=${DIST_SLOW_JOBS:-12} \
+	    DIST_HANDOFF_JOBS=${DIST_HANDOFF_JOBS:-20} \
+	    meson test -C build --suite distributed --print-errorlogs ||
+	    dist_rc=$?
+	tests/distributed/reap.sh "$dist_mark" || dist_rc=1
+	rm -f "$dist_mark"
+	[ "$dist_rc" -eq 0 ] || exit "$dist_rc"
 fi
 
 setup build-san -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false

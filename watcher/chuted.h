@@ -229,5 +229,12 @@ struct status;
 int runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
     int jobdirfd, struct status *st, const struct fate *f,
     enum spool_state *to);
+/* The first half of runner_settle(), in memory only: fills st (reason,
+ * finish time, the attempt's history entry, not_before) and returns where
+ * the job goes. Reads cancel/ID, writes nothing. For a caller that must
+ * move the job before it writes the status (dispatch_end_locked()). */
+enum spool_state runner_settle_plan(const struct conf *cf,
+    const struct spool *sp, const char *id, struct status *st,
+    const struct fate *f);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "chuted.h"
 #include "fate.h"
+#include "fsio.h"
 #include "job.h"
 #include "log.h"
 #include "metrics.h"
@@ -405,6 +406,65 @@ dispatch_due(struct chuted *c)
 	}
 }
 
+/* Ends run/ID for a watcher that holds its lock but is not its runner (a
+ * lost runner, a cancel): moves first, then writes the status. On a shared
+ * filesystem the runner of another host may have finished this very job
+ * and released its lock a moment ago, our stat of run/ID being stale; only
+ * the server's answer to the rename tells, so a status written before it
+ * could overwrite that job's final one in done/. After the move nobody else
+ * can take the lock we hold, so nobody writes beside us; a crash between
+ * the move and the write leaves the last status (a requeued job then runs
+ * without its retry delay, and its next runner counts the attempt).
+ * 0, or -1 when the job was not ours to move (lost race: silent). */
+static int
+dispatch_settle(struct chuted *c, const char *id, int jobdirfd,
+    struct status *st, const struct fate *f, enum spool_state *to)
+{
+	char when[40];
+	int fd;
+
+	*to = runner_settle_plan(&c->conf, &c->sp, id, st, f);
+	if (job_move(&c->sp, id, SPOOL_RUN, *to) < 0) {
+		if (job_lost_race(errno) && errno != EEXIST)
+			log_debug("%s: gone from run/ meanwhile: not ours", id);
+		else
+			dispatch_log_once(c, id, "cannot move job", errno);
+		return -1;
+	}
+	fd = openat(c->sp.dirfd[*to], id,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (status_write(fd >= 0 ? fd : jobdirfd, st, c->conf.fsync) < 0)
+		log_warn("%s: cannot write its status in %s/: %s", id,
+		    spool_state_dirname(*to), strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (c->conf.fsync && fsio_fsync_dir(c->sp.dirfd[*to]) < 0)
+		log_warn("%s: fsync %s/: %s", id, spool_state_dirname(*to),
+		    strerror(errno));
+	if (*to == SPOOL_NEW) {
+		if (timestamp_format(st->not_before_ms, when, sizeof(when)) < 0)
+			snprintf(when, sizeof(when), "?");
+		log_warn("%s queued again: attempt %u ended (%s), retry "
+			 "not before %s",
+		    id, st->attempt, f->reason, when);
+	}
+	return 0;
+}
+
+/* True when lockfd is the file at run/ID/job (jobdirfd): under the lock,
+ * the job we probed is still the one in run/, not a later job of the same
+ * name that another watcher claimed meanwhile. */
+static bool
+dispatch_still_ours(int lockfd, int jobdirfd)
+{
+	struct stat a, b;
+
+	if (fstat(lockfd, &a) < 0 ||
+	    fstatat(jobdirfd, "job", &b, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 void
 dispatch_lost(struct chuted *c, const char *id, int lockfd)
 {
@@ -425,8 +485,12 @@ dispatch_end_locked(struct chuted *c, const char *id, int lockfd, bool cancel)
 	jobdirfd = openat(c->sp.dirfd[SPOOL_RUN], id,
 	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (jobdirfd < 0) {
-		if (errno != ENOENT)
+		if (!job_lost_race(errno))
 			dispatch_log_once(c, id, "cannot open run/ job", errno);
+		goto out;
+	}
+	if (lockfd >= 0 && !dispatch_still_ours(lockfd, jobdirfd)) {
+		log_debug("%s: run/ holds another job of that name now", id);
 		goto out;
 	}
 	rc = status_read(jobdirfd, &st);
@@ -454,8 +518,7 @@ dispatch_end_locked(struct chuted *c, const char *id, int lockfd, bool cancel)
 		}
 		st.finished_ms = 0;
 		st.not_before_ms = 0;
-		if (runner_settle(&c->conf, &c->sp, id, jobdirfd, &st, f, &to) <
-		    0)
+		if (dispatch_settle(c, id, jobdirfd, &st, f, &to) < 0)
 			goto out;
 		c->counts.failed++;
 		metrics_settled(c, f->reason, to);
@@ -479,7 +542,7 @@ dispatch_end_locked(struct chuted *c, const char *id, int lockfd, bool cancel)
 		goto out;
 	}
 	st.finished_ms = 0;
-	if (runner_settle(&c->conf, &c->sp, id, jobdirfd, &st, f, &to) < 0)
+	if (dispatch_settle(c, id, jobdirfd, &st, f, &to) < 0)
 		goto out;
 	c->counts.lost++;
 	metrics_settled(c, f->reason, to);

@@ -48,6 +48,7 @@
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chuted.h"
@@ -59,6 +60,11 @@
 #include "timestamp.h"
 
 #define RUNNER_FULL_BYTES (64 * 1024) /* less free: the filesystem is full */
+#define RUNNER_STALE_TRIES 3 /* looks at a job dir that answers ESTALE */
+/* What GlusterFS answers for a while after another client's look-ups:
+ * ESTALE, and EEXIST from the rename of a new status file over the old
+ * one on a distribute volume (a stale link file on the other brick). */
+#define RUNNER_STALE(err) ((err) == ESTALE || (err) == EEXIST)
 
 extern char **environ;
 
@@ -256,13 +262,16 @@ runner_open_out(int jobdirfd, const char *name)
 	    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 }
 
-/* Runs the handler; fills *wstatus (127 when it could not be executed). */
-static void
+/* Runs the handler; fills *wstatus (127 when it could not be executed).
+ * Returns 0, or -1 with errno when its stdout or stderr could not be opened:
+ * then nothing ran. */
+static int
 runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
     const char *jobdir, int *wstatus, bool *timed_out, bool *cancelled)
 {
 	struct runner_spawn s;
 	pid_t pid;
+	int rc = -1, saved;
 
 	memset(&s, 0, sizeof(s));
 	*timed_out = false;
@@ -278,10 +287,13 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 	s.outfd = runner_open_out(jobdirfd, "stdout");
 	s.errfd = runner_open_out(jobdirfd, "stderr");
 	if (s.outfd < 0 || s.errfd < 0) {
+		saved = errno;
 		log_err("%s: cannot open the handler's stdio: %s", id,
-		    strerror(errno));
+		    strerror(saved));
+		errno = saved;
 		goto out;
 	}
+	rc = 0;
 	pid = runner_vfork(&s);
 	if (pid < 0) {
 		s.err = errno;
@@ -303,10 +315,13 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 		*wstatus = 127 << 8;
 	}
 out:
+	saved = errno;
 	if (s.outfd >= 0)
 		close(s.outfd);
 	if (s.errfd >= 0)
 		close(s.errfd);
+	errno = saved;
+	return rc;
 }
 
 /* True when the filesystem holding the job has (almost) no room or inodes
@@ -330,11 +345,11 @@ runner_seconds(int64_t ms, char *buf, size_t len)
 	snprintf(buf, len, "%" PRId64 ".%03ds", ms / 1000, (int)(ms % 1000));
 }
 
-int
-runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
-    int jobdirfd, struct status *st, const struct fate *f, enum spool_state *to)
+enum spool_state
+runner_settle_plan(const struct conf *cf, const struct spool *sp,
+    const char *id, struct status *st, const struct fate *f)
 {
-	char when[40];
+	enum spool_state to;
 	int64_t delay;
 
 	if (st->finished_ms == 0)
@@ -354,9 +369,9 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 	    status_record_attempt(st) < 0)
 		log_warn(
 		    "%s: cannot record the attempt: %s", id, strerror(errno));
-	*to = delay < 0 ? f->to : SPOOL_NEW;
-	st->state = *to;
-	if (*to == SPOOL_NEW) {
+	to = delay < 0 ? f->to : SPOOL_NEW;
+	st->state = to;
+	if (to == SPOOL_NEW) {
 		/* The history keeps this attempt; the top level says what a
 		 * reader needs now: queued, attempts so far, not before. */
 		st->not_before_ms = st->finished_ms + delay;
@@ -366,18 +381,109 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 		st->reason[0] = '\0';
 		st->runner_pid = 0;
 	}
+	return to;
+}
+
+static void
+runner_pause_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = ms % 1000 * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* After ESTALE through the job's directory fd (GlusterFS, right after our
+ * claim; the handle heals within moments): pauses (40, then 80 ms),
+ * looks run/ID up afresh into *jobdirfd and says whether to try again:
+ * false for any other errno or once RUNNER_STALE_TRIES looks are spent. */
+static bool
+runner_stale_again(
+    const struct spool *sp, const char *id, int *jobdirfd, int *tries)
+{
+	int fd;
+
+	if (!RUNNER_STALE(errno) || ++*tries >= RUNNER_STALE_TRIES)
+		return false;
+	runner_pause_ms(20L << *tries);
+	fd = openat(sp->dirfd[SPOOL_RUN], id,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (*jobdirfd >= 0)
+			close(*jobdirfd);
+		*jobdirfd = fd;
+	}
+	log_info("%s: stale file handle: looking again", id);
+	errno = ESTALE;
+	return true;
+}
+
+/* status_write() through a fresh look-up of STATE/ID, after ESTALE through
+ * an older directory fd (GlusterFS). 0, or -1 with errno. */
+static int
+runner_write_fresh(const struct conf *cf, const struct spool *sp,
+    enum spool_state state, const char *id, const struct status *st,
+    bool durable)
+{
+	int fd, rc, saved;
+
+	fd = openat(sp->dirfd[state], id,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = status_write(fd, st, durable && cf->fsync);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
+runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
+    int jobdirfd, struct status *st, const struct fate *f, enum spool_state *to)
+{
+	char when[40];
+	int tries;
+	bool stale = false, requeue;
+
+	*to = runner_settle_plan(cf, sp, id, st, f);
 	/* A requeue's status must be durable before the move: not_before
 	 * is what keeps every watcher from running it at once. */
-	if (status_write_reserved(jobdirfd, st, *to == SPOOL_NEW && cf->fsync) <
-	    0)
-		log_warn("%s: cannot write the final status: %s", id,
-		    strerror(errno));
+	requeue = *to == SPOOL_NEW;
+	if (status_write_reserved(jobdirfd, st, requeue && cf->fsync) < 0 &&
+	    (!RUNNER_STALE(errno) ||
+		runner_write_fresh(
+		    cf, sp, SPOOL_RUN, id, st, *to == SPOOL_NEW) < 0)) {
+		/* GlusterFS: writes into a job dir can fail for a while
+		 * (RUNNER_STALE), when its rename succeeds: write again
+		 * after the move. */
+		stale = RUNNER_STALE(errno);
+		if (!stale)
+			log_warn("%s: cannot write the final status: %s", id,
+			    strerror(errno));
+	}
 	/* Still under the lock: nobody sees this job in run/ with a free
-	 * lock, and in new/ it is not due before not_before anyway. */
-	if (job_move(sp, id, SPOOL_RUN, *to) < 0) {
-		log_err("%s: cannot move it to %s/: %s", id,
-		    spool_state_dirname(*to), strerror(errno));
-		return -1;
+	 * lock, and in new/ it is not due before not_before anyway. ESTALE
+	 * (GlusterFS) heals within moments: try again. */
+	for (tries = 1; job_move(sp, id, SPOOL_RUN, *to) < 0; tries++) {
+		if (errno != ESTALE || tries >= RUNNER_STALE_TRIES) {
+			log_err("%s: cannot move it to %s/: %s", id,
+			    spool_state_dirname(*to), strerror(errno));
+			return -1;
+		}
+		runner_pause_ms(20L << tries);
+	}
+	for (tries = 1; stale &&
+	     runner_write_fresh(cf, sp, *to, id, st, *to == SPOOL_NEW) < 0;
+	     tries++) {
+		if (!RUNNER_STALE(errno) || tries >= RUNNER_STALE_TRIES) {
+			log_warn("%s: cannot write the final status in %s/: %s",
+			    id, spool_state_dirname(*to), strerror(errno));
+			break;
+		}
+		runner_pause_ms(20L << tries);
 	}
 	if (cf->fsync && fsio_fsync_dir(sp->dirfd[*to]) < 0)
 		log_warn("%s: fsync %s/: %s", id, spool_state_dirname(*to),
@@ -392,6 +498,67 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 	return 0;
 }
 
+/* A claimed job whose handler never started because the filesystem
+ * answered ESTALE or ENOENT right after our claiming rename, also after
+ * looking again (GlusterFS: a handle gone stale under another client's
+ * look-ups). Still holding the lock, the runner puts back the status as it
+ * was (no attempt counted) and moves the job back to new/:
+ * RUNNER_EXIT_RETRY, so chuted claims it again. If the job cannot be moved
+ * (not in run/ any more: not ours to run) RUNNER_EXIT_TROUBLE: chuted then
+ * probes run/ID as for a runner that died. */
+static int
+runner_unstart(const struct conf *cf, const struct spool *sp, const char *id,
+    const struct status *before, int err)
+{
+	int jobdirfd = -1, tries = 0, rc = -1;
+
+	/* Pause first, then a fresh look-up for every try. */
+	errno = ESTALE;
+	while (rc < 0 && runner_stale_again(sp, id, &jobdirfd, &tries) &&
+	    jobdirfd >= 0)
+		rc = status_write(jobdirfd, before, cf->fsync);
+	tries = 0;
+	while (job_move(sp, id, SPOOL_RUN, SPOOL_NEW) < 0) {
+		if (!runner_stale_again(sp, id, &jobdirfd, &tries)) {
+			log_warn("%s: cannot move it back to new/: %s", id,
+			    strerror(errno));
+			if (jobdirfd >= 0)
+				close(jobdirfd);
+			return RUNNER_EXIT_TROUBLE;
+		}
+	}
+	if (jobdirfd >= 0)
+		close(jobdirfd);
+	/* Writes inside the dir may heal once it has moved: still locked,
+	 * so nobody claims it before its status is back. */
+	for (tries = 1; rc < 0 &&
+	     (rc = runner_write_fresh(cf, sp, SPOOL_NEW, id, before, true)) < 0;
+	     tries++) {
+		if (!RUNNER_STALE(errno) || tries >= RUNNER_STALE_TRIES) {
+			log_warn("%s: cannot put its status back: %s", id,
+			    strerror(errno));
+			break;
+		}
+		runner_pause_ms(20L << tries);
+	}
+	if (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_NEW]) < 0)
+		log_warn("%s: fsync new/: %s", id, strerror(errno));
+	log_warn("%s queued again: it could not start (%s), no attempt counted",
+	    id, strerror(err));
+	return RUNNER_EXIT_RETRY;
+}
+
+/* The room for the final status (status_reserve), then the "running"
+ * status itself. 0 or -1 with errno. */
+static int
+runner_record_start(
+    const struct conf *cf, int jobdirfd, const struct status *st)
+{
+	if (status_reserve(jobdirfd, st) < 0)
+		return -1;
+	return status_write(jobdirfd, st, cf->fsync);
+}
+
 /* Everything after the fork that can fail; returns the runner's exit code. */
 static int
 runner_run(
@@ -400,8 +567,8 @@ runner_run(
 	char jobdir[PATH_MAX], queued[32], ran[32], what[64];
 	const struct fate *f;
 	enum spool_state to;
-	struct status st;
-	int jobdirfd = -1, wstatus, rc = RUNNER_EXIT_TROUBLE, n;
+	struct status st, before;
+	int jobdirfd = -1, wstatus, rc = RUNNER_EXIT_TROUBLE, n, tries = 0;
 	bool timed_out, cancelled = false, full = false;
 
 	status_init(&st, id);
@@ -418,6 +585,8 @@ runner_run(
 		log_warn(
 		    "%s: ignoring unreadable status: %s", id, strerror(errno));
 	snprintf(st.id, sizeof(st.id), "%s", id);
+	before = st; /* shares st.attempts, which stays as it is until then */
+	before.state = SPOOL_NEW;
 	st.state = SPOOL_RUN;
 	st.attempt++;
 	if (st.submitted_ms == 0)
@@ -431,11 +600,19 @@ runner_run(
 	st.not_before_ms = 0;
 	/* The room for the final status first: if the handler fills the
 	 * filesystem, the outcome is still recorded. */
-	if (status_reserve(jobdirfd, &st) < 0 ||
-	    status_write(jobdirfd, &st, cf->fsync) < 0 ||
-	    (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_RUN]) < 0)) {
+	while ((rc = runner_record_start(cf, jobdirfd, &st)) < 0 &&
+	    runner_stale_again(sp, id, &jobdirfd, &tries))
+		;
+	if (rc < 0 || (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_RUN]) < 0)) {
+		int err = errno;
+
+		rc = RUNNER_EXIT_TROUBLE;
 		/* Without a durable "running" the handler may not start. */
-		log_err("%s: cannot record the start: %s", id, strerror(errno));
+		log_err("%s: cannot record the start: %s", id, strerror(err));
+		if (job_lost_race(err)) {
+			rc = runner_unstart(cf, sp, id, &before, err);
+			goto out;
+		}
 		wstatus = 127 << 8;
 		timed_out = false;
 	} else {
@@ -444,8 +621,16 @@ runner_run(
 		log_info("%s running: attempt %u, queued %s", id, st.attempt,
 		    queued);
 		runner_setenv(sp, id, jobdir, st.attempt);
-		runner_spawn_handler(
-		    cf, id, jobdirfd, jobdir, &wstatus, &timed_out, &cancelled);
+		tries = 0;
+		while ((rc = runner_spawn_handler(cf, id, jobdirfd, jobdir,
+			    &wstatus, &timed_out, &cancelled)) < 0 &&
+		    runner_stale_again(sp, id, &jobdirfd, &tries))
+			;
+		if (rc < 0 && job_lost_race(errno) && errno != EEXIST) {
+			rc = runner_unstart(cf, sp, id, &before, errno);
+			goto out;
+		}
+		rc = RUNNER_EXIT_TROUBLE;
 	}
 
 	f = fate_of(

@@ -5,8 +5,10 @@
  * IN_CLOSE_WRITE; none with --no-inotify), read directly and drained until EAGAIN, and the
  * scans that make up for what inotify cannot promise: new/ at start-up, on
  * IN_Q_OVERFLOW, when the queue overflowed and periodically (`rescan`); run/
- * at start-up (adoption) and with every rescan. An event is only a hint: the
- * claiming rename decides. libinotifytools only names masks in debug logs.
+ * at start-up (adoption) and with every rescan. A scan of new/ only lists
+ * (readdir, no stat: queued in name order). An event or a listed name is
+ * only a hint: the claiming rename decides. libinotifytools only names
+ * masks in debug logs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -256,7 +258,6 @@ int
 watch_scan_new(struct chuted *c, const char *why)
 {
 	struct dirent *de;
-	struct stat stb;
 	DIR *dir = NULL;
 	size_t i, n;
 	int fd, rc = -1, saved;
@@ -276,13 +277,12 @@ watch_scan_new(struct chuted *c, const char *why)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (fstatat(dirfd(dir), de->d_name, &stb, AT_SYMLINK_NOFOLLOW) <
-		    0)
-			continue; /* claimed meanwhile */
-		pick_offer(&c->pick,
-		    (int64_t)stb.st_ctim.tv_sec * 1000000000 +
-			stb.st_ctim.tv_nsec,
-		    de->d_name);
+		/* No stat(2) per entry: on a shared filesystem it costs a
+		 * round trip each (a new/ of 2000 jobs on a 2-brick GlusterFS
+		 * volume: 2.2 s against 0.4 s for the listing) and may answer
+		 * from a stale cache anyway. Name order, which is submission
+		 * order for chute's IDs; the claim decides the rest. */
+		pick_offer(&c->pick, 0, de->d_name);
 	}
 	if (errno != 0)
 		goto out;

@@ -253,6 +253,11 @@ run_load() {
 	_rl_lat=$(python3 "$LEDGER_PY" latency "$D/$_rl_name.drops" \
 	    "$D/$_rl_name.ledger")
 	_rl_who=$(python3 "$LEDGER_PY" hosts "$D/$_rl_name.ledger")
+	# ESTALE right after a claim (GlusterFS): the runner puts the job
+	# back without an attempt; the checks above prove it then ran once.
+	diag "$_rl_name: requeued unstarted after ESTALE:" \
+	    "$(cat "$D/$_rl_name"-[AB].log 2>/dev/null |
+	    grep -c 'it could not start')"
 	diag "FIGURE $_rl_name: hosts ($_rl_hosts) jobs $_rl_fin/$_rl_total:" \
 	    "$_rl_rate jobs/s, drop->start $_rl_lat, starts $_rl_who"
 }

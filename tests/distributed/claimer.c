@@ -94,6 +94,19 @@ claim_record(const struct spool *sp, const char *name)
 	return rc;
 }
 
+/* Puts run/NAME back into new/ (its lock still held by the caller). */
+static void
+claim_requeue(const struct spool *sp, const char *name, long *errors)
+{
+	if (job_move(sp, name, SPOOL_RUN, SPOOL_NEW) == -1) {
+		fprintf(
+		    stderr, "claimer: requeue %s: %s\n", name, errname(errno));
+		(*errors)++;
+		return;
+	}
+	fprintf(stderr, "claimer: %s requeued\n", name);
+}
+
 /* One pass over new/: claims what it can, moves each win to done/ while
  * still holding its lock (as a runner would), prints each win. Counts go to
  * the counters; returns the number of entries seen, or -1. */
@@ -122,9 +135,22 @@ claim_scan(const struct spool *sp, long *won, long *lost, long *errors)
 		switch (job_claim(sp, de->d_name, &lockfd)) {
 		case JOB_CLAIMED:
 			if (claim_record(sp, de->d_name) == -1) {
+				int err = errno;
+
 				fprintf(stderr, "claimer: status of %s: %s\n",
-				    de->d_name, errname(errno));
-				(*errors)++;
+				    de->d_name, errname(err));
+				if (!job_lost_race(err) || err == EEXIST) {
+					(*errors)++;
+				} else {
+					/* As chuted's runner does: ESTALE
+					 * right after our own claim
+					 * (GlusterFS) means "not started":
+					 * back to new/ while still locked,
+					 * to be claimed again. Not a win. */
+					claim_requeue(sp, de->d_name, errors);
+					close(lockfd);
+					break;
+				}
 			}
 			if (job_move(sp, de->d_name, SPOOL_RUN, SPOOL_DONE) ==
 			    -1) {

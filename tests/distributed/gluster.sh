@@ -238,7 +238,7 @@ gluster_down() {
 			case $_gd_s in
 			/var/run/gluster/*.socket) rm -f "$_gd_s" ;;
 			esac
-		done <"$_gd_dir/sockets" 2>/dev/null
+		done 2>/dev/null <"$_gd_dir/sockets"
 		rm -f /var/log/glusterfs/bricks/"$(echo "$_gd_dir" |
 		    sed 's#^/##; s#/#-#g')"-brick*.log
 	fi
