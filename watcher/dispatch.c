@@ -421,7 +421,7 @@ dispatch_settle(struct chuted *c, const char *id, int jobdirfd,
     struct status *st, const struct fate *f, enum spool_state *to)
 {
 	char when[40];
-	int fd;
+	int fd, rc;
 
 	*to = runner_settle_plan(&c->conf, &c->sp, id, st, f);
 	if (job_move(&c->sp, id, SPOOL_RUN, *to) < 0) {
@@ -433,7 +433,9 @@ dispatch_settle(struct chuted *c, const char *id, int jobdirfd,
 	}
 	fd = openat(c->sp.dirfd[*to], id,
 	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (status_write(fd >= 0 ? fd : jobdirfd, st, c->conf.fsync) < 0)
+	/* In the room its runner reserved: a full disk cannot keep it stale */
+	rc = status_write_reserved(fd >= 0 ? fd : jobdirfd, st, c->conf.fsync);
+	if (rc < 0)
 		log_warn("%s: cannot write its status in %s/: %s", id,
 		    spool_state_dirname(*to), strerror(errno));
 	if (fd >= 0)
