@@ -82,6 +82,7 @@ struct chuted {
 	struct loop loop;
 	struct loop_watch ino_w, sig_w, timer_w;
 	int wd_root, wd_new, wd_run; /* -1 when not watched */
+	bool watch_run; /* run/ is watched: adopted runners may be counted */
 	char *ino_buf; /* CHUTED_INO_BUF bytes, mmap()ed */
 
 	struct queue queue;
@@ -171,6 +172,9 @@ int watch_scan_new(struct chuted *c, const char *why);
 /* Start-up (adopt true) or rescan: adopts running jobs, decides lost ones,
  * removes empty claim leftovers, forgets adopted slots that left run/. */
 int watch_scan_run(struct chuted *c, bool adopt);
+/* Stops watching run/ once no slot counts an adopted runner (pid 0): only
+ * their jobs' leaving run/ is not told by a runner's answer. */
+void watch_run_update(struct chuted *c);
 
 /* sweep.c: the timerfd: periodic rescans and retries after errors. */
 int sweep_open(struct chuted *c);

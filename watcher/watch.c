@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * watch: inotify on new/ (IN_MOVED_TO, IN_CLOSE_WRITE), run/
- * (IN_MOVED_FROM, IN_DELETE) and cancel/ (IN_CREATE, IN_MOVED_TO,
- * IN_CLOSE_WRITE; none with --no-inotify), read directly and drained until EAGAIN, and the
- * scans that make up for what inotify cannot promise: new/ at start-up, on
- * IN_Q_OVERFLOW, when the queue overflowed and periodically (`rescan`); run/
- * at start-up (adoption) and with every rescan. An event is only a hint: the
+ * (IN_MOVED_FROM, IN_DELETE; only while a runner adopted at start-up is
+ * counted: our own runners answer when their job has left run/) and cancel/
+ * (IN_CREATE, IN_MOVED_TO, IN_CLOSE_WRITE; none with --no-inotify), read
+ * directly and drained until EAGAIN, and the scans that make up for what
+ * inotify cannot promise: new/ at start-up, on IN_Q_OVERFLOW, when the queue
+ * overflowed and periodically (`rescan`); run/ at start-up (adoption) and
+ * with every rescan. An event is only a hint: the
  * claiming rename decides. libinotifytools only names masks in debug logs.
  */
 #include <dirent.h>
@@ -75,16 +77,47 @@ watch_add_both(struct chuted *c)
 	c->wd_new = watch_add(c, c->sp.dirfd[SPOOL_NEW], WATCH_NEW_MASK);
 	if (c->wd_new < 0)
 		return -1;
-	c->wd_run = watch_add(c, c->sp.dirfd[SPOOL_RUN], WATCH_RUN_MASK);
-	if (c->wd_run < 0)
-		return -1;
+	if (c->watch_run) {
+		c->wd_run =
+		    watch_add(c, c->sp.dirfd[SPOOL_RUN], WATCH_RUN_MASK);
+		if (c->wd_run < 0)
+			return -1;
+	}
 	return 0;
+}
+
+static bool
+watch_has_adopted(const struct chuted *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nslots; i++)
+		if (c->slots[i].pid == 0)
+			return true;
+	return false;
+}
+
+void
+watch_run_update(struct chuted *c)
+{
+	if (!c->watch_run || watch_has_adopted(c))
+		return;
+	/* Every adopted runner is gone: our own runners tell us themselves
+	 * when their job has left run/, and its events (one per job) would
+	 * only wake us a second time for each. */
+	c->watch_run = false;
+	if (c->wd_run >= 0)
+		inotify_rm_watch(c->ino_w.fd, c->wd_run);
+	c->wd_run = -1;
 }
 
 int
 watch_open(struct chuted *c)
 {
 	c->wd_root = c->wd_new = c->wd_run = c->wd_cancel = -1;
+	/* run/ is watched through the start-up adoption; watch_run_update()
+	 * drops it when no adopted runner is left. */
+	c->watch_run = true;
 	/* Page-aligned (so suitably aligned for inotify_event), and not
 	 * inherited by runners, which never read it. */
 	c->ino_buf = mmap(NULL, CHUTED_INO_BUF, PROT_READ | PROT_WRITE,
@@ -223,7 +256,8 @@ watch_event(struct chuted *c, const struct inotify_event *ev)
 		}
 		queue_push(&c->queue, ev->name);
 	} else if (ev->mask & (IN_MOVED_FROM | IN_DELETE)) {
-		dispatch_slot_release_id(c, ev->name);
+		if (dispatch_slot_release_id(c, ev->name))
+			watch_run_update(c);
 	}
 }
 
@@ -409,6 +443,7 @@ out:
 	saved = errno;
 	if (dir != NULL)
 		closedir(dir);
+	watch_run_update(c);
 	if (rc < 0)
 		log_err("cannot list run/: %s", strerror(saved));
 	errno = saved;
