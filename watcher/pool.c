@@ -93,7 +93,9 @@ pool_answer(struct pool_runner *r, int rc)
 		pool_hangup(r);
 }
 
-/* Reads whatever r has sent. Returns false at EOF or a hard error. */
+/* Reads what r has sent: at most one answer is ever pending (a runner
+ * answers once per job, and gets its next job only after), so one recv;
+ * the loop is level-triggered. Returns false at EOF or a hard error. */
 static bool
 pool_read(struct pool_runner *r)
 {
@@ -104,7 +106,7 @@ pool_read(struct pool_runner *r)
 		n = recv(r->w.fd, &rc, sizeof(rc), MSG_DONTWAIT);
 		if (n == (ssize_t)sizeof(rc)) {
 			pool_answer(r, rc);
-			continue;
+			return true;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;

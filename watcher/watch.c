@@ -4,7 +4,7 @@
  * (IN_MOVED_FROM, IN_DELETE; only while a runner adopted at start-up is
  * counted: our own runners answer when their job has left run/) and cancel/
  * (IN_CREATE, IN_MOVED_TO, IN_CLOSE_WRITE; none with --no-inotify), read
- * directly and drained until EAGAIN, and the scans that make up for what
+ * directly (one read per wake-up unless the buffer filled), and the scans that make up for what
  * inotify cannot promise: new/ at start-up, on IN_Q_OVERFLOW, when the queue
  * overflowed and periodically (`rescan`); run/ at start-up (adoption) and
  * with every rescan. An event is only a hint: the
@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -45,6 +46,8 @@
  * sending IN_DELETE_SELF when one is removed: the spool root tells. */
 #define WATCH_ROOT_MASK (IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
 #define WATCH_SELF_GONE (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)
+/* The largest event inotify can queue. */
+#define WATCH_EVENT_MAX (sizeof(struct inotify_event) + NAME_MAX + 1)
 
 static int
 watch_add(struct chuted *c, int dirfd, uint32_t mask)
@@ -283,6 +286,11 @@ watch_drain(void *arg)
 			ev = (const struct inotify_event *)(void *)p;
 			watch_event(c, ev);
 		}
+		/* The kernel hands out every queued event that fits: room
+		 * left for the largest one means the queue was empty. What
+		 * came since wakes the (level-triggered) loop again. */
+		if ((size_t)n <= CHUTED_INO_BUF - WATCH_EVENT_MAX)
+			return;
 	}
 }
 
