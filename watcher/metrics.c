@@ -412,7 +412,8 @@ metrics_status(
 }
 
 void
-metrics_claimed(struct chuted *c, const char *id, int lockfd)
+metrics_claimed(
+    struct chuted *c, const char *id, int lockfd, bool may_have_status)
 {
 	struct metrics *m = c->metrics;
 	struct status st;
@@ -426,7 +427,7 @@ metrics_claimed(struct chuted *c, const char *id, int lockfd)
 	now = timestamp_now_ms();
 	/* A fresh job has no status yet; a retry's has its not_before. */
 	status_init(&st, NULL);
-	if (metrics_status(c, SPOOL_RUN, id, &st) == 0)
+	if (may_have_status && metrics_status(c, SPOOL_RUN, id, &st) == 0)
 		from =
 		    st.not_before_ms != 0 ? st.not_before_ms : st.submitted_ms;
 	status_fini(&st);
