@@ -57,6 +57,8 @@ extern char **environ;
 
 struct chuted_user chuted_user;
 
+static pid_t runner_self; /* getpid() of this runner, once after its fork */
+
 /* What the vfork child needs; it writes only `err` and `stage`. */
 struct runner_spawn {
 	char *argv[3];
@@ -103,7 +105,7 @@ runner_child(struct runner_spawn *s)
 		s->stage = 1;
 		_exit(127);
 	}
-	if (dup2(s->infd, 0) < 0 || dup2(s->outfd, 1) < 0 ||
+	if ((s->infd != 0 && dup2(s->infd, 0) < 0) || dup2(s->outfd, 1) < 0 ||
 	    dup2(s->errfd, 2) < 0) {
 		s->err = errno;
 		s->stage = 1;
@@ -300,7 +302,7 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 	s.argv[1] = (char *)jobdir;
 	s.argv[2] = NULL;
 	s.jobdirfd = jobdirfd;
-	s.runner_pid = getpid();
+	s.runner_pid = runner_self;
 	s.user = chuted_user.set ? &chuted_user : NULL;
 	s.infd = 0; /* the runner's /dev/null */
 	s.outfd = runner_open_out(jobdirfd, "stdout");
@@ -310,12 +312,13 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 		    strerror(errno));
 		goto out;
 	}
+	/* vfork: we go on once the child has exec'd or exited, so its own
+	 * setpgid(0, 0) has happened; ours would only fail with EACCES. */
 	pid = runner_vfork(&s);
 	if (pid < 0) {
 		s.err = errno;
 		s.stage = 2;
 	} else {
-		setpgid(pid, pid); /* EACCES once it has exec'd: fine */
 		if (runner_wait(cf, pid, wstatus, timed_out, cancelled) < 0)
 			log_err("%s: waitpid: %s", id, strerror(errno));
 	}
@@ -441,7 +444,7 @@ runner_run(
 	st.exit_code = -1;
 	st.signal = 0;
 	st.reason[0] = '\0';
-	st.runner_pid = getpid();
+	st.runner_pid = runner_self;
 	st.not_before_ms = 0;
 	if (status_write(jobdirfd, &st, cf->fsync) < 0 ||
 	    (cf->fsync && fsio_fsync_dir(sp->dirfd[SPOOL_RUN]) < 0)) {
@@ -590,6 +593,7 @@ runner_serve(struct chuted *c, int sock)
 	ssize_t n;
 
 	/* Once per runner: leave everything of chuted's behind. */
+	runner_self = getpid();
 	setsid();
 	runner_reset_signals(&c->sig_reset);
 	if (c->use_syslog)
