@@ -192,6 +192,8 @@ void sweep_fire(void *arg);
  * lock fd attached (SCM_RIGHTS). */
 struct runner_msg {
 	char id[JOBID_NAME_MAX + 1];
+	int64_t submitted_ms; /* the job file's "submitted" when chuted read
+				 it (its metrics did), else 0: read it */
 };
 
 /* pool.c: the runners, one per slot. */
@@ -200,9 +202,12 @@ struct pool_runner;
  * to fork one under `jobs`). */
 bool pool_can_take(const struct chuted *c);
 /* Hands a claimed job to a runner (forked if none is idle) and closes
- * lockfd. Returns the runner's pid, or -1 with errno, and then lockfd is
- * still the caller's and nothing ran. */
-pid_t pool_run(struct chuted *c, const char *id, int lockfd);
+ * lockfd; submitted_ms: what the runner would read from the job file for
+ * "submitted" when chuted has read it already, else 0. Returns the runner's
+ * pid, or -1 with errno, and then lockfd is still the caller's and nothing
+ * ran. */
+pid_t pool_run(
+    struct chuted *c, const char *id, int lockfd, int64_t submitted_ms);
 /* For a reaped child: forgets the runner. True when it died holding a job
  * (its name into id, JOBID_NAME_MAX + 1 bytes): that job is lost. */
 bool pool_reaped(struct chuted *c, pid_t pid, char *id);

@@ -216,6 +216,7 @@ static void
 dispatch_claim(struct chuted *c, const char *name)
 {
 	int lockfd = -1;
+	int64_t submitted;
 	bool no_status;
 	pid_t pid;
 
@@ -240,8 +241,8 @@ dispatch_claim(struct chuted *c, const char *name)
 	}
 	c->counts.claimed++;
 	log_debug("%s claimed", name);
-	metrics_claimed(c, name, lockfd, !no_status);
-	pid = pool_run(c, name, lockfd);
+	submitted = metrics_claimed(c, name, lockfd, !no_status);
+	pid = pool_run(c, name, lockfd, submitted);
 	if (pid < 0) {
 		log_err("%s: cannot start a runner: %s; back to new/", name,
 		    strerror(errno));

@@ -227,7 +227,8 @@ pool_can_take(const struct chuted *c)
 
 /* Sends the job to r. 0, or -1 with errno (lockfd is still ours). */
 static int
-pool_send(struct pool_runner *r, const char *id, int lockfd)
+pool_send(
+    struct pool_runner *r, const char *id, int lockfd, int64_t submitted_ms)
 {
 	struct runner_msg m;
 	union {
@@ -245,6 +246,7 @@ pool_send(struct pool_runner *r, const char *id, int lockfd)
 	memset(&m, 0, sizeof(m));
 	memset(&u, 0, sizeof(u));
 	snprintf(m.id, sizeof(m.id), "%s", id);
+	m.submitted_ms = submitted_ms;
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -263,7 +265,7 @@ pool_send(struct pool_runner *r, const char *id, int lockfd)
 }
 
 pid_t
-pool_run(struct chuted *c, const char *id, int lockfd)
+pool_run(struct chuted *c, const char *id, int lockfd, int64_t submitted_ms)
 {
 	struct pool_runner *r;
 	int tries;
@@ -284,7 +286,7 @@ pool_run(struct chuted *c, const char *id, int lockfd)
 			if (r == NULL)
 				return -1;
 		}
-		if (pool_send(r, id, lockfd) == 0) {
+		if (pool_send(r, id, lockfd, submitted_ms) == 0) {
 			r->busy = true;
 			snprintf(r->id, sizeof(r->id), "%s", id);
 			/* The lock lives on in the runner's copy. */

@@ -409,10 +409,11 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 	return 0;
 }
 
-/* Everything after the fork that can fail; returns the runner's exit code. */
+/* Everything after the fork that can fail; returns the runner's exit code.
+ * submitted_ms: the job file's "submitted" as chuted read it, or 0. */
 static int
-runner_run(
-    const struct conf *cf, const struct spool *sp, const char *id, int lockfd)
+runner_run(const struct conf *cf, const struct spool *sp, const char *id,
+    int lockfd, int64_t submitted_ms)
 {
 	char jobdir[PATH_MAX], queued[32], ran[32], what[64];
 	const struct fate *f;
@@ -438,7 +439,8 @@ runner_run(
 	st.state = SPOOL_RUN;
 	st.attempt++;
 	if (st.submitted_ms == 0)
-		st.submitted_ms = runner_submitted(lockfd);
+		st.submitted_ms =
+		    submitted_ms != 0 ? submitted_ms : runner_submitted(lockfd);
 	st.started_ms = timestamp_now_ms();
 	st.finished_ms = 0;
 	st.exit_code = -1;
@@ -619,7 +621,7 @@ runner_serve(struct chuted *c, int sock)
 			_exit(RUNNER_EXIT_TROUBLE);
 		}
 		runner_forget_cancels();
-		rc = runner_run(&c->conf, &c->sp, m.id, lockfd);
+		rc = runner_run(&c->conf, &c->sp, m.id, lockfd, m.submitted_ms);
 		/* The job has left run/ (or is lost): let the lock go. */
 		close(lockfd);
 		do
