@@ -286,11 +286,24 @@ runner_open_out(int jobdirfd, const char *name)
 	    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 }
 
-/* Runs the handler; fills *wstatus (127 when it could not be executed). */
 static void
-runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
-    const char *jobdir, int *wstatus, bool *timed_out, bool *cancelled)
+runner_seconds(int64_t ms, char *buf, size_t len)
 {
+	if (ms < 0)
+		ms = 0;
+	snprintf(buf, len, "%" PRId64 ".%03ds", ms / 1000, (int)(ms % 1000));
+}
+
+/* Runs the handler; fills *wstatus (127 when it could not be executed).
+ * The "running" log line (st) is written once the handler has started:
+ * not on the way from the claim to its exec. */
+static void
+runner_spawn_handler(const struct conf *cf, const struct status *st,
+    int jobdirfd, const char *jobdir, int *wstatus, bool *timed_out,
+    bool *cancelled)
+{
+	const char *id = st->id;
+	char queued[32];
 	struct runner_spawn s;
 	pid_t pid;
 
@@ -315,6 +328,9 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 	/* vfork: we go on once the child has exec'd or exited, so its own
 	 * setpgid(0, 0) has happened; ours would only fail with EACCES. */
 	pid = runner_vfork(&s);
+	runner_seconds(
+	    st->started_ms - st->submitted_ms, queued, sizeof(queued));
+	log_info("%s running: attempt %u, queued %s", id, st->attempt, queued);
 	if (pid < 0) {
 		s.err = errno;
 		s.stage = 2;
@@ -338,14 +354,6 @@ out:
 		close(s.outfd);
 	if (s.errfd >= 0)
 		close(s.errfd);
-}
-
-static void
-runner_seconds(int64_t ms, char *buf, size_t len)
-{
-	if (ms < 0)
-		ms = 0;
-	snprintf(buf, len, "%" PRId64 ".%03ds", ms / 1000, (int)(ms % 1000));
 }
 
 int
@@ -455,13 +463,9 @@ runner_run(const struct conf *cf, const struct spool *sp, const char *id,
 		wstatus = 127 << 8;
 		timed_out = false;
 	} else {
-		runner_seconds(
-		    st.started_ms - st.submitted_ms, queued, sizeof(queued));
-		log_info("%s running: attempt %u, queued %s", id, st.attempt,
-		    queued);
 		runner_setenv(sp, id, jobdir, st.attempt);
-		runner_spawn_handler(
-		    cf, id, jobdirfd, jobdir, &wstatus, &timed_out, &cancelled);
+		runner_spawn_handler(cf, &st, jobdirfd, jobdir, &wstatus,
+		    &timed_out, &cancelled);
 	}
 
 	f = fate_of(
