@@ -3,8 +3,8 @@
  * chuted: the watcher's state, shared by its modules (one instance, owned by
  * main.c). Invariants: `slots` holds every job this watcher counts against
  * `jobs` (its own runners, and runners adopted at start-up); a slot is freed
- * by whichever comes first of the job leaving run/ (inotify) and the reaping
- * of its runner's answer or death. Only dispatch.c claims; pool.c hands
+ * by its runner's answer or death, or, for an adopted one, by its job leaving
+ * run/ (inotify, or a rescan's look). Only dispatch.c claims; pool.c hands
  * jobs to long-lived runners; only runner.c runs handlers.
  */
 #ifndef CHUTE_WATCHER_CHUTED_H
