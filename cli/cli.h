@@ -151,6 +151,20 @@ int cli_wait(const struct spool *sp, const char *id, enum cli_wait_show show,
  * usage exit code after the message. */
 int cli_parse_timeout(const struct cli *cli, const char *text, int64_t *ms);
 
+/* --wait and --timeout D, the options of a command that may follow its job
+ * to its end (cancel, retry; status adds --json). */
+struct cli_wait_opts {
+	bool wait;
+	const char
+	    *timeout; /* --timeout's text, for cli_job_begin(); or NULL */
+};
+
+/* The getopt table of just those two (ends with a zeroed entry), and a
+ * cli_option_fn that records them in arg, a struct cli_wait_opts (any
+ * other opt is ignored). */
+extern const struct option cli_wait_longopts[];
+int cli_wait_option(void *arg, int opt, const char *optarg);
+
 /* The common start of a command on one job (status, cancel, retry): exactly
  * one operand, the ID; --timeout only with --wait (parsed into *timeout_ms,
  * -1 = no limit); the config loaded; the ID valid; the spool opened into
@@ -158,6 +172,19 @@ int cli_parse_timeout(const struct cli *cli, const char *text, int64_t *ms);
  * after the message. */
 int cli_job_begin(struct cli *cli, bool wait, const char *timeout,
     int64_t *timeout_ms, struct spool *sp, const char **id);
+
+/* The request of a command on one job (cancel, retry), made once
+ * cli_job_begin() has succeeded: returns -1 when it was done, else the
+ * exit code after printing why not. */
+typedef int (*cli_jobcmd_fn)(
+    const struct cli *cli, const struct spool *sp, const char *id);
+
+/* Runs such a command from its argv (jobcmd.c): its only options are
+ * --wait and --timeout D (cli_wait_longopts), then cli_job_begin(), the
+ * request, and with --wait cli_wait() showing the job as show says.
+ * Returns the exit code. */
+int cli_jobcmd_run(int argc, char **argv, const char *cmd, const char *help,
+    cli_jobcmd_fn request, enum cli_wait_show show);
 
 /* The last component of path ("a/b" -> "b"), pointing into path; NULL when
  * there is none ("", "/", "dir/"). */

@@ -25,29 +25,6 @@ static const char cmd_cancel_help[] =
     "                  (125 when cancelled; see 'chute --help')\n"
     "  --timeout D     stop waiting after duration D (30s, 5m): exit 75\n";
 
-struct cancel_opts {
-	bool wait;
-	const char *timeout;
-};
-
-static const struct option cancel_longopts[] = {
-    {"wait", no_argument, NULL, CLI_OPT_WAIT},
-    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
-    {NULL, 0, NULL, 0},
-};
-
-static int
-cancel_option(void *arg, int opt, const char *optarg)
-{
-	struct cancel_opts *o = arg;
-
-	if (opt == CLI_OPT_WAIT)
-		o->wait = true;
-	else if (opt == CLI_OPT_TIMEOUT)
-		o->timeout = optarg;
-	return 0;
-}
-
 /* The message for a refused cancel; returns CLI_EXIT_FAIL. */
 static int
 cancel_refused(const struct spool *sp, const char *id, int err)
@@ -70,35 +47,19 @@ cancel_refused(const struct spool *sp, const char *id, int err)
 	}
 }
 
+/* cli_jobcmd_fn: asks for the cancel. */
+static int
+cancel_do(const struct cli *cli, const struct spool *sp, const char *id)
+{
+	(void)cli;
+	if (cancel_request(sp, id) == -1)
+		return cancel_refused(sp, id, errno);
+	return -1;
+}
+
 int
 cmd_cancel(int argc, char **argv)
 {
-	struct cli cli;
-	struct cancel_opts o = {.wait = false, .timeout = NULL};
-	struct spool sp = {.path = NULL, .rootfd = -1};
-	int64_t timeout_ms = -1;
-	const char *id;
-	int rc;
-
-	for (int i = 0; i < SPOOL_NSTATES; i++)
-		sp.dirfd[i] = -1;
-	cli_init(&cli, "cancel", cmd_cancel_help);
-	rc =
-	    cli_parse(&cli, argc, argv, "", cancel_longopts, cancel_option, &o);
-	if (rc != -1)
-		goto out;
-	rc = cli_job_begin(&cli, o.wait, o.timeout, &timeout_ms, &sp, &id);
-	if (rc != -1)
-		goto out;
-	if (cancel_request(&sp, id) == -1) {
-		rc = cancel_refused(&sp, id, errno);
-		goto out;
-	}
-	rc = CLI_EXIT_OK;
-	if (o.wait)
-		rc = cli_wait(&sp, id, CLI_WAIT_QUIET, timeout_ms);
-out:
-	spool_close(&sp);
-	cli_fini(&cli);
-	return rc;
+	return cli_jobcmd_run(
+	    argc, argv, "cancel", cmd_cancel_help, cancel_do, CLI_WAIT_QUIET);
 }

@@ -25,29 +25,6 @@ static const char cmd_retry_help[] =
     "  --wait          then follow the job until it ends (as status --wait)\n"
     "  --timeout D     stop waiting after duration D (30s, 5m): exit 75\n";
 
-struct retry_opts {
-	bool wait;
-	const char *timeout;
-};
-
-static const struct option retry_longopts[] = {
-    {"wait", no_argument, NULL, CLI_OPT_WAIT},
-    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
-    {NULL, 0, NULL, 0},
-};
-
-static int
-retry_option(void *arg, int opt, const char *optarg)
-{
-	struct retry_opts *o = arg;
-
-	if (opt == CLI_OPT_WAIT)
-		o->wait = true;
-	else if (opt == CLI_OPT_TIMEOUT)
-		o->timeout = optarg;
-	return 0;
-}
-
 /* The message for a refused retry; returns CLI_EXIT_FAIL. */
 static int
 retry_refused(const char *id, int err, enum spool_state found)
@@ -73,35 +50,20 @@ retry_refused(const char *id, int err, enum spool_state found)
 	}
 }
 
+/* cli_jobcmd_fn: requeues the job. */
+static int
+retry_do(const struct cli *cli, const struct spool *sp, const char *id)
+{
+	enum spool_state found = SPOOL_FAILED;
+
+	if (retry_requeue(sp, id, cli->conf.fsync, &found) == -1)
+		return retry_refused(id, errno, found);
+	return -1;
+}
+
 int
 cmd_retry(int argc, char **argv)
 {
-	struct cli cli;
-	struct retry_opts o = {.wait = false, .timeout = NULL};
-	struct spool sp = {.path = NULL, .rootfd = -1};
-	enum spool_state found = SPOOL_FAILED;
-	int64_t timeout_ms = -1;
-	const char *id;
-	int rc;
-
-	for (int i = 0; i < SPOOL_NSTATES; i++)
-		sp.dirfd[i] = -1;
-	cli_init(&cli, "retry", cmd_retry_help);
-	rc = cli_parse(&cli, argc, argv, "", retry_longopts, retry_option, &o);
-	if (rc != -1)
-		goto out;
-	rc = cli_job_begin(&cli, o.wait, o.timeout, &timeout_ms, &sp, &id);
-	if (rc != -1)
-		goto out;
-	if (retry_requeue(&sp, id, cli.conf.fsync, &found) == -1) {
-		rc = retry_refused(id, errno, found);
-		goto out;
-	}
-	rc = CLI_EXIT_OK;
-	if (o.wait)
-		rc = cli_wait(&sp, id, CLI_WAIT_HUMAN, timeout_ms);
-out:
-	spool_close(&sp);
-	cli_fini(&cli);
-	return rc;
+	return cli_jobcmd_run(
+	    argc, argv, "retry", cmd_retry_help, retry_do, CLI_WAIT_HUMAN);
 }

@@ -38,8 +38,7 @@ static const char cmd_status_help[] =
 
 struct status_opts {
 	bool json;
-	bool wait;
-	const char *timeout;
+	struct cli_wait_opts w;
 };
 
 static const struct option status_longopts[] = {
@@ -54,13 +53,11 @@ status_option(void *arg, int opt, const char *optarg)
 {
 	struct status_opts *o = arg;
 
-	if (opt == CLI_OPT_JSON)
+	if (opt == CLI_OPT_JSON) {
 		o->json = true;
-	else if (opt == CLI_OPT_WAIT)
-		o->wait = true;
-	else if (opt == CLI_OPT_TIMEOUT)
-		o->timeout = optarg;
-	return 0;
+		return 0;
+	}
+	return cli_wait_option(&o->w, opt, optarg);
 }
 
 /* Appends "  LABEL TIME" when ms is set. */
@@ -126,10 +123,10 @@ cmd_status(int argc, char **argv)
 	    cli_parse(&cli, argc, argv, "", status_longopts, status_option, &o);
 	if (rc != -1)
 		goto out;
-	rc = cli_job_begin(&cli, o.wait, o.timeout, &timeout_ms, &sp, &id);
+	rc = cli_job_begin(&cli, o.w.wait, o.w.timeout, &timeout_ms, &sp, &id);
 	if (rc != -1)
 		goto out;
-	if (o.wait) {
+	if (o.w.wait) {
 		rc = cli_wait(&sp, id, o.json ? CLI_WAIT_JSON : CLI_WAIT_HUMAN,
 		    timeout_ms);
 		goto out;

@@ -417,7 +417,6 @@ submit_run(struct submit *s)
 	struct spool sp = {.path = NULL, .rootfd = -1};
 	struct draft d;
 	sigset_t oldmask, waitmask;
-	char id[JOBID_NAME_MAX + 1];
 	bool drafting = false;
 	int rc;
 
@@ -431,7 +430,9 @@ submit_run(struct submit *s)
 	if (s->id != NULL) {
 		enum spool_state st;
 
-		/* draft_publish() refuses only a name taken in new/. */
+		/* Refused early, before any input is streamed, with the state
+		 * it is in; draft_publish() looks again while tmp/ID holds the
+		 * name, which closes the race with another producer. */
 		if (spool_lookup(&sp, s->id, &st, NULL) == 0) {
 			rc = cli_error("%s: job already exists (%s)", s->id,
 			    spool_state_public(st));
@@ -469,14 +470,13 @@ submit_run(struct submit *s)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	snprintf(id, sizeof(id), "%s", d.id);
 	if (draft_publish(&d) == -1) {
 		rc = submit_fail(s, NULL, errno);
 		goto out;
 	}
 	drafting = false;
 	/* Published: a signal from now on no longer cancels anything. */
-	printf("%s\n", id);
+	printf("%s\n", d.id);
 	rc = cli_finish_stdout(CLI_EXIT_OK);
 	if (rc == CLI_EXIT_OK && s->wait) {
 		/* A signal pending now ends the wait, not the job. */
@@ -484,7 +484,7 @@ submit_run(struct submit *s)
 			rc = cli_error("signals: %s", cli_reason(errno));
 			goto out;
 		}
-		rc = cli_wait(&sp, id, CLI_WAIT_HUMAN, s->timeout_ms);
+		rc = cli_wait(&sp, d.id, CLI_WAIT_HUMAN, s->timeout_ms);
 	}
 out:
 	if (drafting)

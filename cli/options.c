@@ -373,6 +373,24 @@ cli_parse_timeout(const struct cli *cli, const char *text, int64_t *ms)
 	return -1;
 }
 
+const struct option cli_wait_longopts[] = {
+    {"wait", no_argument, NULL, CLI_OPT_WAIT},
+    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
+    {NULL, 0, NULL, 0},
+};
+
+int
+cli_wait_option(void *arg, int opt, const char *optarg)
+{
+	struct cli_wait_opts *o = arg;
+
+	if (opt == CLI_OPT_WAIT)
+		o->wait = true;
+	else if (opt == CLI_OPT_TIMEOUT)
+		o->timeout = optarg;
+	return 0;
+}
+
 int
 cli_job_begin(struct cli *cli, bool wait, const char *timeout,
     int64_t *timeout_ms, struct spool *sp, const char **id)

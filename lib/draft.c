@@ -128,6 +128,8 @@ draft_create(struct draft *d, const struct spool *sp, const char *id,
 	} else if (!jobid_name_valid(id)) {
 		errno = EINVAL;
 		return -1;
+	} else {
+		d->named = true;
 	}
 	d->fields = json_array();
 	d->files = json_object();
@@ -441,6 +443,20 @@ nomem:
 	return NULL;
 }
 
+/* -1 with EEXIST when a job named d->id is in any state dir, -1 with the
+ * lookup's errno when that cannot be told, else 0. */
+static int
+draft_name_taken(const struct draft *d)
+{
+	enum spool_state st;
+
+	if (spool_lookup(d->sp, d->id, &st, NULL) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return errno == ENOENT ? 0 : -1;
+}
+
 int
 draft_publish(struct draft *d)
 {
@@ -482,6 +498,10 @@ draft_publish(struct draft *d)
 		    fsync(d->dirfd) == -1)
 			goto out;
 	}
+	/* tmp/ID is ours: no producer that drafts in tmp/ can publish this
+	 * name until we are done, and one that did before is found now. */
+	if (d->named && draft_name_taken(d) == -1)
+		goto out;
 	if (fsio_rename_noreplace(d->sp->dirfd[SPOOL_TMP], d->id,
 		d->sp->dirfd[SPOOL_NEW], d->id) == -1)
 		goto out;
@@ -504,8 +524,14 @@ out:
 	}
 	free(text);
 	json_decref(job);
-	if (rc == 0)
+	if (rc == 0) {
+		/* The caller still needs the name of what it queued. */
+		char id[sizeof(d->id)];
+
+		memcpy(id, d->id, sizeof(id));
 		draft_release(d);
+		memcpy(d->id, id, sizeof(id));
+	}
 	errno = saved;
 	return rc;
 }

@@ -24,7 +24,8 @@
 
 struct draft {
 	const struct spool *sp;
-	char id[JOBID_NAME_MAX + 1];
+	char id[JOBID_NAME_MAX + 1]; /* kept after a successful publish */
+	bool named; /* the producer picked id (draft_publish checks it) */
 	int dirfd; /* tmp/ID, O_RDONLY | O_DIRECTORY */
 	int fieldsfd; /* tmp/ID/fields, -1 until the first field */
 	int filesfd; /* tmp/ID/files, -1 until the first file */
@@ -74,9 +75,18 @@ int draft_add_file_fd(struct draft *d, const char *field, const char *filename,
 /* Writes ID/job, fsyncs every file and directory (when fsync), renames
  * tmp/ID to new/ID (no replace: EEXIST if that job exists) and fsyncs new/
  * (or, where new/ cannot be opened for reading, the moved job directory,
- * whose ".." entry changed in the same journal transaction). On success the
- * draft is released (no draft_abandon() needed) and the job is queued. On
- * failure the draft is still there for draft_abandon(). */
+ * whose ".." entry changed in the same journal transaction). A name the
+ * producer picked is first looked up in new/, run/, done/ and failed/
+ * (spool_lookup) and refused with EEXIST when a job has it in any of them:
+ * tmp/ID, held since draft_create(), keeps every producer that drafts in
+ * tmp/ from publishing the same name meanwhile, so two such producers never
+ * both succeed; only a job renamed into new/ from outside tmp/ between
+ * that lookup and the rename can slip past (and on a shared filesystem, a
+ * stale stat(2) cache). A generated ID is not looked up (it is unique).
+ * On success the job is queued and the draft is released (no
+ * draft_abandon() needed; calling it does nothing), except d->id, which
+ * still names the job. On failure the draft is still there for
+ * draft_abandon(). */
 int draft_publish(struct draft *d);
 
 /* Removes tmp/ID and releases everything; safe after a failed publish and

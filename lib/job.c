@@ -385,3 +385,35 @@ job_recover_run(const struct spool *sp, const char *id)
 	}
 	return 0;
 }
+
+int64_t
+job_peek_submitted(int jobfd)
+{
+	static const char key[] = "\"submitted\"";
+	char buf[JOB_PEEK_BYTES + 1], *p, *end;
+	struct stat stb;
+	int64_t ms = 0;
+	ssize_t n;
+
+	n = pread(jobfd, buf, JOB_PEEK_BYTES, 0);
+	if (n > 0 && buf[0] == '{') {
+		buf[n] = '\0';
+		p = strstr(buf, key);
+		if (p != NULL) {
+			p += sizeof(key) - 1;
+			p += strspn(p, " \t\r\n");
+			if (*p == ':')
+				p += 1 + strspn(p + 1, " \t\r\n");
+			end = *p == '"' ? strchr(p + 1, '"') : NULL;
+			if (end != NULL) {
+				*end = '\0';
+				if (timestamp_parse(p + 1, &ms) < 0)
+					ms = 0;
+			}
+		}
+	}
+	if (ms == 0 && fstat(jobfd, &stb) == 0)
+		ms = (int64_t)stb.st_mtim.tv_sec * 1000 +
+		    stb.st_mtim.tv_nsec / 1000000;
+	return ms;
+}

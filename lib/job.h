@@ -16,6 +16,7 @@
 #define CHUTE_JOB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "spool.h"
 
@@ -65,5 +66,14 @@ int job_lock_probe(const struct spool *sp, const char *id);
  * job file (a crash between mkdir and rename in job_claim()): removes the
  * empty directory. 0, or -1 with errno (ENOTEMPTY: it is a real job). */
 int job_recover_run(const struct spool *sp, const char *id);
+
+#define JOB_PEEK_BYTES 4096 /* bytes of a job file job_peek_submitted() reads */
+
+/* When a job was submitted, from its open job file fd (read with pread, so
+ * the file offset is untouched): the "submitted" field of chute's JSON when
+ * it stands in the first JOB_PEEK_BYTES bytes (chute's producers write it
+ * near the start; the file is not parsed as a whole), else the file's
+ * mtime. Milliseconds since the epoch; 0 when neither can be had. */
+int64_t job_peek_submitted(int jobfd);
 
 #endif

@@ -284,22 +284,6 @@ jobinfo_fini(struct jobinfo *ji)
 	ji->results = NULL;
 }
 
-static json_t *
-jobinfo_time(int64_t ms)
-{
-	char buf[TIMESTAMP_RFC3339_LEN];
-
-	if (ms == 0 || timestamp_format(ms, buf, sizeof(buf)) == -1)
-		return json_null();
-	return json_string(buf);
-}
-
-static json_t *
-jobinfo_int(json_int_t v, bool is_null)
-{
-	return is_null ? json_null() : json_integer(v);
-}
-
 json_t *
 jobinfo_to_json(const struct jobinfo *ji)
 {
@@ -333,20 +317,21 @@ jobinfo_to_json(const struct jobinfo *ji)
 	kv[1].key = "state";
 	kv[1].value = state != NULL ? json_string(state) : json_null();
 	kv[2].key = "submitted";
-	kv[2].value = jobinfo_time(ji->st.submitted_ms);
+	kv[2].value = status_time(ji->st.submitted_ms);
 	kv[3].key = "started";
-	kv[3].value = jobinfo_time(ji->st.started_ms);
+	kv[3].value = status_time(ji->st.started_ms);
 	kv[4].key = "finished";
-	kv[4].value = jobinfo_time(ji->st.finished_ms);
+	kv[4].value = status_time(ji->st.finished_ms);
 	kv[5].key = "exit_code";
-	kv[5].value = jobinfo_int(ji->st.exit_code, ji->st.exit_code == -1);
+	kv[5].value =
+	    status_int_or_null(ji->st.exit_code, ji->st.exit_code == -1);
 	kv[6].key = "signal";
-	kv[6].value = jobinfo_int(ji->st.signal, ji->st.signal == 0);
+	kv[6].value = status_int_or_null(ji->st.signal, ji->st.signal == 0);
 	kv[7].key = "reason";
 	kv[7].value =
 	    ji->st.reason[0] != '\0' ? json_string(ji->st.reason) : json_null();
 	kv[8].key = "attempt";
-	kv[8].value = jobinfo_int(ji->st.attempt, ji->st.attempt == 0);
+	kv[8].value = status_int_or_null(ji->st.attempt, ji->st.attempt == 0);
 	kv[9].key = "progress";
 	kv[9].value = progress;
 	kv[10].key = "results";

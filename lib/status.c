@@ -34,7 +34,7 @@ status_fini(struct status *st)
 	st->attempts = NULL;
 }
 
-static json_t *
+json_t *
 status_time(int64_t ms)
 {
 	char buf[TIMESTAMP_RFC3339_LEN];
@@ -44,7 +44,7 @@ status_time(int64_t ms)
 	return json_string(buf);
 }
 
-static json_t *
+json_t *
 status_int_or_null(json_int_t v, bool is_null)
 {
 	return is_null ? json_null() : json_integer(v);

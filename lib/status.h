@@ -61,4 +61,10 @@ int status_record_attempt(struct status *st);
 json_t *status_to_json(const struct status *st);
 int status_from_json(const json_t *obj, struct status *st);
 
+/* The JSON of one value as status (and jobinfo) write it, a new reference
+ * or NULL (ENOMEM): ms as an RFC 3339 UTC string, null for 0 (or a time
+ * that cannot be formatted); v as an integer, null when is_null. */
+json_t *status_time(int64_t ms);
+json_t *status_int_or_null(json_int_t v, bool is_null);
+
 #endif

@@ -23,6 +23,7 @@
 
 #include "chuted.h"
 #include "fsio.h"
+#include "job.h"
 #include "log.h"
 #include "metrics.h"
 #include "status.h"
@@ -30,7 +31,6 @@
 
 #define METRICS_FILE "metrics"
 #define METRICS_COUNT_MS (5 * 60 * 1000) /* between counts of done/failed */
-#define METRICS_JOB_PEEK 4096 /* bytes of a job file read for "submitted" */
 
 /* Histogram bounds in ms (the last bucket, +Inf, is implicit). */
 static const int64_t metrics_bounds_ms[] = {1, 5, 10, 50, 100, 500, 1000, 5000,
@@ -361,40 +361,6 @@ metrics_tick(struct chuted *c)
 	m->due_ms = now + c->conf.metrics_ms;
 }
 
-/* "submitted" from the head of a chute JSON job file, else its mtime; 0
- * when neither can be had. (The runner does the same for its status.) */
-static int64_t
-metrics_submitted(int lockfd)
-{
-	static const char key[] = "\"submitted\"";
-	char buf[METRICS_JOB_PEEK + 1], *p, *end;
-	struct stat stb;
-	int64_t ms = 0;
-	ssize_t n;
-
-	n = pread(lockfd, buf, METRICS_JOB_PEEK, 0);
-	if (n > 0 && buf[0] == '{') {
-		buf[n] = '\0';
-		p = strstr(buf, key);
-		if (p != NULL) {
-			p += sizeof(key) - 1;
-			p += strspn(p, " \t\r\n");
-			if (*p == ':')
-				p += 1 + strspn(p + 1, " \t\r\n");
-			end = *p == '"' ? strchr(p + 1, '"') : NULL;
-			if (end != NULL) {
-				*end = '\0';
-				if (timestamp_parse(p + 1, &ms) < 0)
-					ms = 0;
-			}
-		}
-	}
-	if (ms == 0 && fstat(lockfd, &stb) == 0)
-		ms = (int64_t)stb.st_mtim.tv_sec * 1000 +
-		    stb.st_mtim.tv_nsec / 1000000;
-	return ms;
-}
-
 /* Reads state/id's status into st (status_init()ed). 0 or -1. */
 static int
 metrics_status(
@@ -432,7 +398,7 @@ metrics_claimed(
 		    st.not_before_ms != 0 ? st.not_before_ms : st.submitted_ms;
 	status_fini(&st);
 	if (from == 0)
-		from = submitted = metrics_submitted(lockfd);
+		from = submitted = job_peek_submitted(lockfd);
 	if (from != 0)
 		m->pending_wait_ms = now > from ? now - from : 0;
 	return submitted;

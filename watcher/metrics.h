@@ -34,7 +34,7 @@ void metrics_tick(struct chuted *c);
  * runner_start, which closes it). Notes the queue wait. may_have_status
  * false: it had no status file just before its claim (a fresh job): the
  * wait is taken from the job file alone. Returns the job file's "submitted"
- * (as runner_submitted() reads it) when it was read, else 0. */
+ * (job_peek_submitted()) when it was read, else 0. */
 int64_t metrics_claimed(
     struct chuted *c, const char *id, int lockfd, bool may_have_status);
 /* Its runner pid started: counts the start and the queue wait. */

@@ -51,8 +51,6 @@
 #include "status.h"
 #include "timestamp.h"
 
-#define RUNNER_JOB_PEEK 4096 /* bytes of a job file read for "submitted" */
-
 extern char **environ;
 
 struct chuted_user chuted_user;
@@ -228,41 +226,6 @@ runner_wait(const struct conf *cf, pid_t pid, int *wstatus, bool *timed_out,
 			return -1;
 	}
 	return 0;
-}
-
-/* "submitted" of a first attempt: the job file's own field when it is
- * chute's JSON (its producers write it near the start; only the head of
- * the file is read), else the job file's mtime. */
-static int64_t
-runner_submitted(int lockfd)
-{
-	static const char key[] = "\"submitted\"";
-	char buf[RUNNER_JOB_PEEK + 1], *p, *end;
-	struct stat stb;
-	int64_t ms = 0;
-	ssize_t n;
-
-	n = pread(lockfd, buf, RUNNER_JOB_PEEK, 0);
-	if (n > 0 && buf[0] == '{') {
-		buf[n] = '\0';
-		p = strstr(buf, key);
-		if (p != NULL) {
-			p += sizeof(key) - 1;
-			p += strspn(p, " \t\r\n");
-			if (*p == ':')
-				p += 1 + strspn(p + 1, " \t\r\n");
-			end = *p == '"' ? strchr(p + 1, '"') : NULL;
-			if (end != NULL) {
-				*end = '\0';
-				if (timestamp_parse(p + 1, &ms) < 0)
-					ms = 0;
-			}
-		}
-	}
-	if (ms == 0 && fstat(lockfd, &stb) == 0)
-		ms = (int64_t)stb.st_mtim.tv_sec * 1000 +
-		    stb.st_mtim.tv_nsec / 1000000;
-	return ms;
 }
 
 static void
@@ -447,8 +410,9 @@ runner_run(const struct conf *cf, const struct spool *sp, const char *id,
 	st.state = SPOOL_RUN;
 	st.attempt++;
 	if (st.submitted_ms == 0)
-		st.submitted_ms =
-		    submitted_ms != 0 ? submitted_ms : runner_submitted(lockfd);
+		st.submitted_ms = submitted_ms != 0
+		    ? submitted_ms
+		    : job_peek_submitted(lockfd);
 	st.started_ms = timestamp_now_ms();
 	st.finished_ms = 0;
 	st.exit_code = -1;

@@ -9,15 +9,13 @@
 # downloads the result through the link's href, and saves screenshots of
 # both pages into ARTIFACTS. Fails when Chromium is missing as root (CI
 # installs it); skips only when not root. Every wait is bounded; every
-# process is ended by PID. Prints TAP.
+# process is ended by PID. Apache's set-up, TAP lines and process ends
+# come from tests/cgi/apache_util.py. Prints TAP.
 # Env: CHUTE_CGI, CHUTED, CHUTE, APACHE_SNIPPET, HTTPD_TEMPLATE, ARTIFACTS.
 import base64
 import json
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,46 +24,22 @@ import traceback
 import urllib.error
 import urllib.request
 
-CGI = os.environ["CHUTE_CGI"]
-CHUTED = os.environ["CHUTED"]
-CHUTE = os.environ["CHUTE"]
-SNIPPET = os.environ["APACHE_SNIPPET"]
-TEMPLATE = os.environ["HTTPD_TEMPLATE"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, "cgi"))
+from apache_util import (IS_ROOT, Tap, apache_logs, apache_setup,  # noqa: E402
+                         apache_start, chute_env, ensure_users,
+                         exit_on_signals, finish, free_port, stop, write)
+
+CGI, CHUTED, CHUTE, SNIPPET, TEMPLATE = chute_env()
 ARTIFACTS = os.environ["ARTIFACTS"]
-APACHE = shutil.which("apache2") or "/usr/sbin/apache2"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-IS_ROOT = os.geteuid() == 0
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
-N = 0
-FAILED = 0
 procs = {}
-
-
-def ok(cond, what, diag=None):
-    global N, FAILED
-    N += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", N, what))
-    if not cond:
-        FAILED += 1
-        if diag is not None:
-            for line in str(diag).splitlines()[-40:]:
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-def note(msg):
-    print("# " + msg)
-    sys.stdout.flush()
-
-
-def on_signal(signum, frame):
-    raise SystemExit(1)
-
-
-signal.signal(signal.SIGTERM, on_signal)
-signal.signal(signal.SIGINT, on_signal)
+TAP = Tap()
+ok = TAP.ok
+note = TAP.note
+exit_on_signals()
 
 if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
     if not IS_ROOT:
@@ -76,36 +50,6 @@ if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
           % (CHROMIUM, CHROMEDRIVER))
     print("1..1")
     sys.exit(1)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def write(path, text, mode=0o644):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
-def ensure_users():
-    """Apache as root needs a User/Group: the web user in group chute
-    (as tests/cgi/apache_e2e.py, which runs its test when imported)."""
-    def exists(db, name):
-        return subprocess.run(["getent", db, name],
-                              stdout=subprocess.DEVNULL).returncode == 0
-
-    if not exists("group", "chute"):
-        subprocess.run(["groupadd", "-r", "chute"])
-    if not exists("passwd", "chute-www"):
-        subprocess.run(["useradd", "-r", "-g", "chute", "-M", "-d",
-                        "/nonexistent", "-s", "/usr/sbin/nologin",
-                        "chute-www"])
-    return exists("group", "chute") and exists("passwd", "chute-www")
 
 
 def http(url, data=None, method=None, timeout=30):
@@ -156,91 +100,6 @@ def screenshot(name):
         f.write(png)
     note("screenshot: " + path)
     return png
-
-
-def stop(name, sig=signal.SIGTERM, wait=10):
-    p = procs.pop(name, None)
-    if p is None or p.poll() is not None:
-        return
-    try:
-        if name == "chromedriver":  # its own group: chromium and helpers
-            os.killpg(p.pid, sig)
-        else:
-            p.send_signal(sig)
-        p.wait(wait)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL) if name == "chromedriver" \
-            else p.kill()
-        p.wait(5)
-    except ProcessLookupError:
-        pass
-    if name == "chromedriver":
-        try:  # whatever of the group is left
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def stop_runners():
-    """Runners outlive chuted: wait for run/ to drain, then end ours."""
-    deadline = time.monotonic() + 15
-    rundir = os.path.join(SPOOL, "run")
-    while time.monotonic() < deadline and os.path.isdir(rundir) and \
-            os.listdir(rundir):
-        time.sleep(0.2)
-    if not os.path.isdir(rundir):
-        return
-    for jid in os.listdir(rundir):
-        try:
-            with open(os.path.join(rundir, jid, "status")) as f:
-                pid = json.load(f).get("runner_pid")
-            if isinstance(pid, int) and pid > 1:
-                os.killpg(pid, signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
-
-
-def start_apache():
-    """chute.cgi under a private Apache (as tests/cgi/apache_e2e.py)."""
-    cgibin = os.path.join(ROOT, "cgi-bin")
-    for d in ("cgi-bin", "htdocs", "run", "logs"):
-        os.mkdir(os.path.join(ROOT, d))
-        os.chmod(os.path.join(ROOT, d), 0o755)
-    shutil.copy(CGI, os.path.join(cgibin, "chute.cgi"))
-    os.chmod(os.path.join(cgibin, "chute.cgi"), 0o755)
-    with open(SNIPPET) as f:
-        site = f.read()
-    site = site.replace("/usr/lib/cgi-bin", cgibin)
-    site = site.replace("/etc/chute/chute.conf", CONF)
-    write(os.path.join(ROOT, "chute-site.conf"), site)
-    with open(TEMPLATE) as f:
-        httpd = f.read()
-    passenv = [k for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")
-               if k in os.environ]
-    subst = {"@ROOT@": ROOT, "@PORT@": str(PORT), "@CGIBIN@": cgibin,
-             "@SITE@": os.path.join(ROOT, "chute-site.conf"),
-             "@SMALLCONF@": CONF,
-             "@USERGROUP@": "User chute-www\nGroup chute" if IS_ROOT else "",
-             "@PASSENV@": ("PassEnv " + " ".join(passenv)) if passenv
-             else ""}
-    for k, v in subst.items():
-        httpd = httpd.replace(k, v)
-    conf = os.path.join(ROOT, "httpd.conf")
-    write(conf, httpd)
-    out = open(os.path.join(ROOT, "apache.out"), "w")
-    procs["apache"] = subprocess.Popen(
-        [APACHE, "-DFOREGROUND", "-f", conf], stdout=out, stderr=out,
-        env=dict(os.environ, APACHE_RUN_DIR=ROOT + "/run",
-                 APACHE_LOG_DIR=ROOT))
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and procs["apache"].poll() is None:
-        try:
-            if http(BASE + "/chute/", timeout=5)[0] == 200:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return False
 
 
 def start_driver():
@@ -327,13 +186,11 @@ echo "wrote result/out.txt"
     log = open(os.path.join(ROOT, "chuted.log"), "w")
     procs["chuted"] = subprocess.Popen([CHUTED, "-c", CONF], stdout=log,
                                        stderr=log)
-    if not ok(start_apache(), "apache2 serves /chute/ (port %d)" % PORT):
-        for name in ("apache.out", "error.log"):
-            try:
-                with open(os.path.join(ROOT, name)) as f:
-                    note(name + ": " + f.read()[-2000:])
-            except OSError:
-                pass
+    _, httpd_conf = apache_setup(ROOT, PORT, CGI, SNIPPET, TEMPLATE, CONF,
+                                 CONF)
+    procs["apache"], up = apache_start(ROOT, PORT, httpd_conf)
+    if not ok(up, "apache2 serves /chute/ (port %d)" % PORT):
+        apache_logs(ROOT, note)
         raise SystemExit(1)
 
     ok(start_driver(), "chromedriver starts")
@@ -461,13 +318,6 @@ finally:
             wd("DELETE", "/session/%s" % SID, timeout=20)
         except (OSError, WebDriverError):
             pass
-    stop("chromedriver")
-    stop("apache")
-    stop("chuted")
-    stop_runners()
-    if os.environ.get("CHUTE_TEST_KEEP"):
-        note("kept " + ROOT)
-    else:
-        shutil.rmtree(ROOT, ignore_errors=True)
-    print("1..%d" % N)
-sys.exit(1 if FAILED or N == 0 else 0)
+    stop(procs, "chromedriver", group=True)
+    finish(TAP, procs, ROOT, SPOOL)
+sys.exit(1 if TAP.failed or TAP.n == 0 else 0)

@@ -7,89 +7,32 @@
 # done, its result downloaded, a 100 MB upload checked by SHA-256, every
 # error status leaving new/ and tmp/ clean, and the seed problem's contrast:
 # a CGI whose child keeps stdout open holds Apache's answer; chute.cgi's does
-# not. Fails (never skips) when Apache cannot start. Prints TAP.
+# not. Fails (never skips) when Apache cannot start. Apache's set-up, TAP
+# lines and process ends come from apache_util.py (shared with
+# tests/browser). Prints TAP.
 # Env: CHUTE_CGI, CHUTED, CHUTE (built binaries), APACHE_SNIPPET
 # (etc/apache/chute.conf), HTTPD_TEMPLATE (httpd.conf.in).
 import hashlib
 import json
 import os
-import shutil
-import signal
-import socket
-import stat
 import subprocess
 import sys
 import tempfile
 import traceback
 import time
 
-CGI = os.environ["CHUTE_CGI"]
-CHUTED = os.environ["CHUTED"]
-CHUTE = os.environ["CHUTE"]
-SNIPPET = os.environ["APACHE_SNIPPET"]
-TEMPLATE = os.environ["HTTPD_TEMPLATE"]
-APACHE = shutil.which("apache2") or "/usr/sbin/apache2"
-IS_ROOT = os.geteuid() == 0
-N = 0
-FAILED = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from apache_util import (IS_ROOT, Tap, apache_logs, apache_setup,  # noqa: E402
+                         apache_start, chute_env, ensure_users,
+                         exit_on_signals, finish, free_port, write)
+
+CGI, CHUTED, CHUTE, SNIPPET, TEMPLATE = chute_env()
 MiB = 1 << 20
 procs = {}
-
-
-def ok(cond, what, diag=None):
-    global N, FAILED
-    N += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", N, what))
-    if not cond:
-        FAILED += 1
-        if diag is not None:
-            for line in str(diag).splitlines()[-40:]:
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-def note(msg):
-    print("# " + msg)
-    sys.stdout.flush()
-
-
-def on_signal(signum, frame):
-    raise SystemExit(1)
-
-
-signal.signal(signal.SIGTERM, on_signal)
-signal.signal(signal.SIGINT, on_signal)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def write(path, text, mode=0o644):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
-def ensure_users():
-    """Apache as root needs a User/Group: the web user in group chute.
-    Another test may create them at the same time: check again after."""
-    def exists(db, name):
-        return subprocess.run(["getent", db, name],
-                              stdout=subprocess.DEVNULL).returncode == 0
-
-    if not exists("group", "chute"):
-        subprocess.run(["groupadd", "-r", "chute"])
-    if not exists("passwd", "chute-www"):
-        subprocess.run(["useradd", "-r", "-g", "chute", "-M", "-d",
-                        "/nonexistent", "-s", "/usr/sbin/nologin",
-                        "chute-www"])
-    return exists("group", "chute") and exists("passwd", "chute-www")
+TAP = Tap()
+ok = TAP.ok
+note = TAP.note
+exit_on_signals()
 
 
 class Resp:
@@ -167,38 +110,6 @@ def wait_state(jid, states, limit):
     return job_state(jid), seen
 
 
-def stop(name, sig=signal.SIGTERM, wait=10):
-    p = procs.pop(name, None)
-    if p is None or p.poll() is not None:
-        return
-    p.send_signal(sig)
-    try:
-        p.wait(wait)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait(5)
-
-
-def stop_runners():
-    """Runners outlive chuted by design: wait for run/ to drain, then end
-    what is left of ours, by the runner_pid its status names."""
-    deadline = time.monotonic() + 15
-    rundir = os.path.join(SPOOL, "run")
-    while time.monotonic() < deadline and os.path.isdir(rundir) and \
-            os.listdir(rundir):
-        time.sleep(0.2)
-    if not os.path.isdir(rundir):
-        return
-    for jid in os.listdir(rundir):
-        try:
-            with open(os.path.join(rundir, jid, "status")) as f:
-                pid = json.load(f).get("runner_pid")
-            if isinstance(pid, int) and pid > 1:
-                os.killpg(pid, signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
-
-
 ROOT = tempfile.mkdtemp(prefix="chute-apache.")
 os.chmod(ROOT, 0o755)
 SPOOL = os.path.join(ROOT, "spool")
@@ -207,16 +118,6 @@ try:
     if IS_ROOT and not ok(ensure_users(),
                           "group chute and user chute-www exist"):
         raise SystemExit(1)
-    cgibin = os.path.join(ROOT, "cgi-bin")
-    for d in ("cgi-bin", "htdocs", "run", "logs"):
-        os.mkdir(os.path.join(ROOT, d))
-        os.chmod(os.path.join(ROOT, d), 0o755)
-    shutil.copy(CGI, os.path.join(cgibin, "chute.cgi"))
-    os.chmod(os.path.join(cgibin, "chute.cgi"), 0o755)
-    write(os.path.join(cgibin, "slow.cgi"),
-          "#!/bin/sh\n# The seed problem: the child keeps stdout open.\n"
-          "printf 'Content-Type: text/plain\\r\\n\\r\\nstarted\\n'\n"
-          "sleep 3 &\nexit 0\n", 0o755)
     handler = os.path.join(ROOT, "handler")
     write(handler, r"""#!/bin/sh
 # Test handler: sleeps fields/sleep seconds with progress, then writes
@@ -246,51 +147,22 @@ exit 0
     p = subprocess.run([CHUTE, "-c", conf, "init"], stderr=subprocess.PIPE)
     ok(p.returncode == 0, "chute init creates the spool", p.stderr)
 
-    with open(SNIPPET) as f:
-        site = f.read()
-    site = site.replace("/usr/lib/cgi-bin", cgibin)
-    site = site.replace("/etc/chute/chute.conf", conf)
-    write(os.path.join(ROOT, "chute-site.conf"), site)
-    with open(TEMPLATE) as f:
-        httpd = f.read()
-    passenv = [k for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")
-               if k in os.environ]
-    subst = {"@ROOT@": ROOT, "@PORT@": str(PORT), "@CGIBIN@": cgibin,
-             "@SITE@": os.path.join(ROOT, "chute-site.conf"),
-             "@SMALLCONF@": small,
-             "@USERGROUP@": "User chute-www\nGroup chute" if IS_ROOT else "",
-             "@PASSENV@": ("PassEnv " + " ".join(passenv)) if passenv
-             else ""}
-    for k, v in subst.items():
-        httpd = httpd.replace(k, v)
-    httpd_conf = os.path.join(ROOT, "httpd.conf")
-    write(httpd_conf, httpd)
+    cgibin, httpd_conf = apache_setup(ROOT, PORT, CGI, SNIPPET, TEMPLATE,
+                                      conf, small)
+    write(os.path.join(cgibin, "slow.cgi"),
+          "#!/bin/sh\n# The seed problem: the child keeps stdout open.\n"
+          "printf 'Content-Type: text/plain\\r\\n\\r\\nstarted\\n'\n"
+          "sleep 3 &\nexit 0\n", 0o755)
 
     chuted_log = open(os.path.join(ROOT, "chuted.log"), "w")
     procs["chuted"] = subprocess.Popen([CHUTED, "-c", conf],
                                        stdout=chuted_log, stderr=chuted_log)
-    apache_out = open(os.path.join(ROOT, "apache.out"), "w")
-    procs["apache"] = subprocess.Popen(
-        [APACHE, "-DFOREGROUND", "-f", httpd_conf], stdout=apache_out,
-        stderr=apache_out, env=dict(os.environ, APACHE_RUN_DIR=ROOT + "/run",
-                                    APACHE_LOG_DIR=ROOT))
-    up = False
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and procs["apache"].poll() is None:
-        r = curl("/chute/", timeout=5)
-        if r.status == 200:
-            up = True
-            break
-        time.sleep(0.2)
+    procs["apache"], up = apache_start(ROOT, PORT, httpd_conf)
     if not ok(up, "apache2 starts and serves /chute/ (port %d)" % PORT):
-        for name in ("apache.out", "error.log"):
-            try:
-                with open(os.path.join(ROOT, name)) as f:
-                    note(name + ": " + f.read()[-2000:])
-            except OSError:
-                pass
+        apache_logs(ROOT, note)
         print("Bail out! apache2 did not start")
         raise SystemExit(1)
+    r = curl("/chute/", timeout=5)
     ok(b"<form" in r.body and r.headers.get("cache-control") == "no-store",
        "GET /chute/ is the submit form", r.desc)
 
@@ -454,12 +326,5 @@ exit 0
 except Exception:
     ok(False, "no unexpected exception", traceback.format_exc())
 finally:
-    stop("apache")
-    stop("chuted")
-    stop_runners()
-    if os.environ.get("CHUTE_TEST_KEEP"):
-        note("kept " + ROOT)
-    else:
-        shutil.rmtree(ROOT, ignore_errors=True)
-    print("1..%d" % N)
-sys.exit(1 if FAILED else 0)
+    finish(TAP, procs, ROOT, SPOOL)
+sys.exit(1 if TAP.failed else 0)

@@ -9,84 +9,12 @@
 # Every wait is bounded; the EXIT trap kills what it started and removes
 # the temp dir.
 set -u
-
-CHUTE=${CHUTE:?set CHUTE to the chute binary}
-unset CHUTE_CONFIG POSIXLY_CORRECT
-export LC_ALL=C
-
-T=$(mktemp -d /tmp/chute-cli.XXXXXX) || exit 1
-chmod 0711 "$T"
-mounted=
-cleanup() {
-	# Only live background jobs of this shell: no stale, reused pids.
-	for p in $(jobs -p); do
-		kill -KILL "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	if [ -n "$mounted" ]; then
-		umount "$mounted" 2>/dev/null || umount -l "$mounted"
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-diag() { sed 's/^/# /' "$@" >&2; }
-
-# run ARGS...: runs chute (bounded), stdout in $T/out, stderr in $T/err,
-# exit status in $rc.
-run() {
-	timeout -k 5 30 "$CHUTE" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-}
-
-# expect DESC RC [GREP-PATTERN-ON-STDERR]: checks the last run; stdout must
-# be empty unless RC is 0.
-expect() {
-	local desc=$1 want=$2 pat=${3:-}
-	local good=1
-	[ "$rc" -eq "$want" ] || good=0
-	if [ "$want" -ne 0 ] && [ -s "$T/out" ]; then good=0; fi
-	if [ -n "$pat" ] && ! grep -qiE -- "$pat" "$T/err"; then good=0; fi
-	if [ $good -eq 1 ]; then
-		ok "$desc"
-	else
-		notok "$desc (exit $rc, want $want${pat:+, stderr ~ /$pat/})"
-		diag "$T/err"
-		diag "$T/out"
-	fi
-}
-
-# check DESC CMD...: ok when CMD succeeds.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else notok "$desc"; fi
-}
+tap_name=cli
+. "$(dirname "$0")/tap.sh"
 
 # clean DIR: tmp/ and new/ are both empty.
 clean() {
 	[ -z "$(ls -A "$1/tmp")" ] && [ -z "$(ls -A "$1/new")" ]
-}
-
-# wait_until CMD...: polls CMD up to 20 s.
-wait_until() {
-	local i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -ge 400 ] && return 1
-		sleep 0.05
-	done
-}
-
-# json FILE EXPR: prints the python expression EXPR over the JSON in FILE
-# (bound to j), or fails.
-json() {
-	python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
 idre='^[0-9A-HJKMNP-TV-Z]{26}$'
@@ -112,6 +40,13 @@ run status --wait --timeout soon ID
 expect "status --timeout with a bad duration" 64 "invalid --timeout 'soon'"
 run cancel --bogus ID
 expect "cancel with an unknown option" 64 "unknown option '--bogus'"
+# cancel and retry share status's --wait/--timeout parsing.
+run cancel --timeout 5s ID
+expect "cancel --timeout without --wait" 64 "--timeout needs --wait"
+run retry --wait --timeout soon ID
+expect "retry --timeout with a bad duration" 64 "invalid --timeout 'soon'"
+run retry --json ID
+expect "retry has no --json" 64 "unknown option '--json'"
 run submit -x
 expect "unknown short option" 64 "unknown option '-x'"
 run status
@@ -338,6 +273,30 @@ mv "$S/new/ff-failed" "$S/failed/"
 run submit --id zz-done -F a=b
 expect "duplicate --id of a done job" 1 "zz-done: job already exists \(done\)"
 check "duplicate --id of a done job left new/ without it" test ! -e "$S/new/zz-done"
+run submit --id mm-run -F a=b
+expect "duplicate --id of a running job" 1 "mm-run: job already exists \(running\)"
+run submit --id ff-failed -F a=b
+expect "duplicate --id of a failed job" 1 "ff-failed: job already exists \(failed\)"
+check "... neither reached new/" test ! -e "$S/new/mm-run" -a ! -e "$S/new/ff-failed"
+# The race: the name is free at submit's first look, then, while submit
+# streams its input (blocked on a FIFO), another producer's job of that
+# name is published and claimed into run/. draft_publish's second look,
+# made while tmp/late holds the name, must refuse it.
+mkfifo "$T/late-fifo"
+timeout -k 5 30 "$CHUTE" submit --id late -f f="$T/late-fifo" \
+	>"$T/late.out" 2>"$T/late.err" &
+late=$!
+if wait_until test -d "$S/tmp/late"; then
+	mkdir "$S/run/late" && echo theirs >"$S/run/late/job"
+fi
+timeout 10 sh -c 'printf input >"$1"' sh "$T/late-fifo"
+wait "$late"
+rc=$?
+check "--id taken while submit streams: exit 1 (got $rc)" test "$rc" -eq 1
+check "... saying so" grep -q "late: job already exists" "$T/late.err"
+check "... nothing in new/ or tmp/, the other job untouched" \
+	sh -c "test ! -e '$S/new/late' && test -z \"\$(ls -A '$S/tmp')\" && test \"\$(cat '$S/run/late/job')\" = theirs"
+rm -rf "$S/run/late" "$T/late-fifo"
 touch "$S/new/.hidden" "$S/new/bad name" "$S/done/.tmp"
 run ls
 expect "ls" 0

@@ -8,71 +8,9 @@
 # runs it. Every wait is bounded (timeout); the EXIT trap kills what this
 # script started and removes the temp dir.
 set -u
-
-CHUTE=${CHUTE:?set CHUTE to the chute binary}
 CHUTED=${CHUTED:-}
-unset CHUTE_CONFIG POSIXLY_CORRECT
-export LC_ALL=C
-
-T=$(mktemp -d /tmp/chute-lifecycle.XXXXXX) || exit 1
-chmod 0711 "$T"
-cleanup() {
-	for p in $(jobs -p); do
-		kill -KILL "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-diag() { sed 's/^/# /' "$@" >&2; }
-
-# run ARGS...: chute (bounded); stdout $T/out, stderr $T/err, status $rc.
-run() {
-	timeout -k 5 30 "$CHUTE" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-}
-
-# expect DESC RC [PATTERN]: checks the last run; stdout must be empty unless
-# ALLOW_OUT is set or RC is 0; PATTERN (ERE) must match stderr.
-expect() {
-	local desc=$1 want=$2 pat=${3:-}
-	local good=1
-	[ "$rc" -eq "$want" ] || good=0
-	if [ "$want" -ne 0 ] && [ -z "${ALLOW_OUT:-}" ] && [ -s "$T/out" ]; then good=0; fi
-	if [ -n "$pat" ] && ! grep -qiE -- "$pat" "$T/err"; then good=0; fi
-	if [ $good -eq 1 ]; then
-		ok "$desc"
-	else
-		notok "$desc (exit $rc, want $want${pat:+, stderr ~ /$pat/})"
-		diag "$T/err"
-		diag "$T/out"
-	fi
-}
-
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else notok "$desc"; fi
-}
-
-# wait_until CMD...: polls CMD up to 20 s.
-wait_until() {
-	local i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -ge 400 ] && return 1
-		sleep 0.05
-	done
-}
-
-json() {
-	python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
+tap_name=lifecycle
+. "$(dirname "$0")/tap.sh"
 
 S=$T/spool
 CONF=$T/chute.conf

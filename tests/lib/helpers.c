@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,6 +71,57 @@ tspool_teardown(void **state)
 	th_rmrf(ts->base);
 	free(ts);
 	*state = NULL;
+	return 0;
+}
+
+bool
+tspool_nobody_group(struct tspool *ts)
+{
+	if (geteuid() != 0) {
+		printf("# skipped: needs root to switch users\n");
+		return false;
+	}
+	assert_int_equal(chmod(ts->base, 0711), 0);
+	spool_close(&ts->sp);
+	th_rmrf(ts->path);
+	assert_int_equal(spool_init(ts->path, 65534), 0);
+	assert_int_equal(spool_open(&ts->sp, ts->path), 0);
+	return true;
+}
+
+static int
+tdir_open(void **state, int flags)
+{
+	struct tdir *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	th_tmpdir(t->path, sizeof(t->path));
+	t->fd = open(t->path, flags | O_DIRECTORY | O_CLOEXEC);
+	assert_true(t->fd >= 0);
+	*state = t;
+	return 0;
+}
+
+int
+tdir_setup(void **state)
+{
+	return tdir_open(state, O_RDONLY);
+}
+
+int
+tdir_path_setup(void **state)
+{
+	return tdir_open(state, O_PATH);
+}
+
+int
+tdir_teardown(void **state)
+{
+	struct tdir *t = *state;
+
+	close(t->fd);
+	th_rmrf(t->path);
+	free(t);
 	return 0;
 }
 
@@ -151,4 +205,65 @@ th_as_nobody(int (*fn)(void *), void *arg)
 	assert_int_equal(waitpid(pid, &wstatus, 0), pid);
 	assert_true(WIFEXITED(wstatus));
 	return WEXITSTATUS(wstatus);
+}
+
+void
+th_mover_start(struct th_mover *m, const struct spool *sp, const char *name)
+{
+	static const enum spool_state cycle[] = {
+	    SPOOL_NEW, SPOOL_RUN, SPOOL_DONE, SPOOL_FAILED};
+
+	m->reaped = false;
+	m->wstatus = 0;
+	m->shared = mmap(NULL, 2 * sizeof(atomic_int), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(m->shared != MAP_FAILED);
+	atomic_init(&m->shared[0], 0);
+	atomic_init(&m->shared[1], 0);
+	m->pid = fork();
+	assert_true(m->pid >= 0);
+	if (m->pid > 0)
+		return;
+	alarm(60);
+	for (int i = 0; i < TH_MOVER_ROUNDS; i++) {
+		int k, seen;
+
+		for (k = 0; k < 3; k++) {
+			if (renameat(sp->dirfd[cycle[k]], name,
+				sp->dirfd[cycle[k + 1]], name) == -1)
+				_exit(1);
+		}
+		if (renameat(sp->dirfd[SPOOL_FAILED], name,
+			sp->dirfd[SPOOL_NEW], name) == -1)
+			_exit(2);
+		seen = atomic_load(&m->shared[0]);
+		while (atomic_load(&m->shared[0]) < seen + 2)
+			sched_yield();
+	}
+	atomic_store(&m->shared[1], 1);
+	_exit(0);
+}
+
+bool
+th_mover_next(struct th_mover *m)
+{
+	if (atomic_load(&m->shared[1]) != 0)
+		return false;
+	if (waitpid(m->pid, &m->wstatus, WNOHANG) == m->pid) {
+		m->reaped = true;
+		return false;
+	}
+	atomic_fetch_add(&m->shared[0], 1);
+	return true;
+}
+
+void
+th_mover_finish(struct th_mover *m)
+{
+	if (!m->reaped)
+		assert_int_equal(waitpid(m->pid, &m->wstatus, 0), m->pid);
+	m->reaped = true;
+	munmap(m->shared, 2 * sizeof(atomic_int));
+	if (!WIFEXITED(m->wstatus) || WEXITSTATUS(m->wstatus) != 0)
+		fail_msg("the mover failed: wait status %#x", m->wstatus);
 }

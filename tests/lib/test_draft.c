@@ -1,21 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_draft: producer failures first (bad names, busy streams, limits,
- * an existing job, a full filesystem), each leaving tmp/ clean and new/
- * empty after draft_abandon(); then the exact job layout, the job file, and
- * a publish by an unprivileged producer who may not read new/.
+ * a picked name taken in any state, a full filesystem), each leaving tmp/
+ * clean and new/ empty after draft_abandon(); producers racing for one
+ * picked name (exactly one wins); then the exact job layout, the job file,
+ * the ID kept after publishing, and a publish by an unprivileged producer
+ * who may not read new/.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -156,28 +163,151 @@ test_limit(void **state)
 	free(buf);
 }
 
+/* A name the producer picked is refused when a job has it in any state
+ * dir, also one that got there after draft_create() (another producer's
+ * job, claimed at once, while this one was streaming). */
 static void
 test_publish_exists(void **state)
 {
 	struct tspool *ts = *state;
+	static const enum spool_state states[] = {
+	    SPOOL_NEW, SPOOL_RUN, SPOOL_DONE, SPOOL_FAILED};
 	struct draft d;
 	char *text;
+	size_t i;
 
-	th_mkdir(ts->sp.dirfd[SPOOL_NEW], "dup");
-	th_write(ts->sp.dirfd[SPOOL_NEW], "dup/job", "theirs");
-	assert_int_equal(draft_create(&d, &ts->sp, "dup", 0, true), 0);
-	assert_int_equal(draft_add_field(&d, "a", "1", 1), 0);
-	errno = 0;
-	assert_int_equal(draft_publish(&d), -1);
-	assert_int_equal(errno, EEXIST);
-	text = th_read(ts->sp.dirfd[SPOOL_NEW], "dup/job");
-	assert_string_equal(text, "theirs");
-	free(text);
-	/* the draft is still there for draft_abandon() */
-	assert_true(th_exists(ts->sp.dirfd[SPOOL_TMP], "dup"));
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		int dirfd = ts->sp.dirfd[states[i]];
+
+		assert_int_equal(draft_create(&d, &ts->sp, "dup", 0, true), 0);
+		assert_int_equal(draft_add_field(&d, "a", "1", 1), 0);
+		th_mkdir(dirfd, "dup");
+		th_write(dirfd, "dup/job", "theirs");
+		errno = 0;
+		if (draft_publish(&d) != -1 || errno != EEXIST)
+			fail_msg("state %d: publish did not fail EEXIST (%s)",
+			    (int)states[i], strerror(errno));
+		text = th_read(dirfd, "dup/job");
+		assert_string_equal(text, "theirs");
+		free(text);
+		/* the draft is still there for draft_abandon() */
+		assert_true(th_exists(ts->sp.dirfd[SPOOL_TMP], "dup"));
+		draft_abandon(&d);
+		assert_int_equal(th_count(&ts->sp, SPOOL_TMP), 0);
+		assert_int_equal(th_count(&ts->sp, SPOOL_NEW),
+		    states[i] == SPOOL_NEW ? 1 : 0);
+		assert_int_equal(fsio_remove_tree(dirfd, "dup"), 0);
+	}
+}
+
+/* draft_publish() keeps d->id, generated or picked; the draft is released
+ * otherwise, and draft_abandon() after it removes nothing. */
+static void
+test_publish_keeps_id(void **state)
+{
+	struct tspool *ts = *state;
+	struct draft d;
+	char id[JOBID_NAME_MAX + 1];
+
+	assert_int_equal(draft_create(&d, &ts->sp, NULL, 0, false), 0);
+	snprintf(id, sizeof(id), "%s", d.id);
+	assert_int_equal(strlen(id), JOBID_LEN);
+	assert_int_equal(draft_publish(&d), 0);
+	assert_string_equal(d.id, id);
+	assert_true(th_exists(ts->sp.dirfd[SPOOL_NEW], id));
+	assert_int_equal(d.dirfd, -1);
+	assert_null(d.sp);
 	draft_abandon(&d);
+	assert_true(th_exists(ts->sp.dirfd[SPOOL_NEW], id));
+
+	assert_int_equal(draft_create(&d, &ts->sp, "picked", 0, false), 0);
+	assert_int_equal(draft_publish(&d), 0);
+	assert_string_equal(d.id, "picked");
+	assert_true(th_exists(ts->sp.dirfd[SPOOL_NEW], "picked"));
 	assert_int_equal(th_count(&ts->sp, SPOOL_TMP), 0);
-	assert_int_equal(th_count(&ts->sp, SPOOL_NEW), 1);
+}
+
+#define RACE_ROUNDS 40
+#define RACE_PRODUCERS 4
+
+/* One producer of the race: drafts the name (again while another draft of
+ * it is in tmp/), publishes. Exit 0 published, 1 refused, 2 error. */
+static void
+race_producer(const struct spool *sp, const char *name, atomic_int *go)
+{
+	struct draft d;
+	int tries = 0;
+
+	alarm(30);
+	while (atomic_load(go) == 0)
+		sched_yield();
+	while (draft_create(&d, sp, name, 0, false) == -1) {
+		if (errno != EEXIST || ++tries > 1000000)
+			_exit(2);
+		sched_yield();
+	}
+	if (draft_add_field(&d, "a", "1", 1) == 0 && draft_publish(&d) == 0)
+		_exit(0);
+	draft_abandon(&d);
+	_exit(errno == EEXIST ? 1 : 2);
+}
+
+/* Producers race to publish one picked name while a watcher claims it out
+ * of new/ as soon as it is there: exactly one may succeed, every round.
+ * (A lookup before draft_create() alone lets a late producer publish the
+ * name again once the first job has left new/.) */
+static void
+test_publish_race(void **state)
+{
+	struct tspool *ts = *state;
+	const struct spool *sp = &ts->sp;
+	pid_t pids[RACE_PRODUCERS], mover;
+	atomic_int *go;
+	char name[32];
+	int r, i, wstatus, won, refused;
+
+	go = mmap(NULL, 2 * sizeof(atomic_int), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(go != MAP_FAILED);
+	for (r = 0; r < RACE_ROUNDS; r++) {
+		snprintf(name, sizeof(name), "race-%d", r);
+		atomic_init(&go[0], 0);
+		atomic_init(&go[1], 0);
+		mover = fork();
+		assert_true(mover >= 0);
+		if (mover == 0) {
+			alarm(30);
+			/* claims new/NAME into run/NAME until told to stop */
+			while (atomic_load(&go[1]) == 0)
+				(void)renameat(sp->dirfd[SPOOL_NEW], name,
+				    sp->dirfd[SPOOL_RUN], name);
+			_exit(0);
+		}
+		for (i = 0; i < RACE_PRODUCERS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0)
+				race_producer(sp, name, &go[0]);
+		}
+		atomic_store(&go[0], 1);
+		won = refused = 0;
+		for (i = 0; i < RACE_PRODUCERS; i++) {
+			assert_int_equal(
+			    waitpid(pids[i], &wstatus, 0), pids[i]);
+			assert_true(WIFEXITED(wstatus));
+			if (WEXITSTATUS(wstatus) == 0)
+				won++;
+			else if (WEXITSTATUS(wstatus) == 1)
+				refused++;
+		}
+		atomic_store(&go[1], 1);
+		assert_int_equal(waitpid(mover, &wstatus, 0), mover);
+		if (won != 1 || refused != RACE_PRODUCERS - 1)
+			fail_msg("round %d: %d published, %d refused", r, won,
+			    refused);
+		assert_int_equal(th_count(sp, SPOOL_TMP), 0);
+	}
+	munmap(go, 2 * sizeof(atomic_int));
 }
 
 /* Fills the filesystem of dirfd until ENOSPC. */
@@ -438,17 +568,10 @@ test_publish_unprivileged(void **state)
 	struct stat sb;
 	int rc;
 
-	if (geteuid() != 0) {
-		printf("# skipped: needs root to switch users\n");
-		return;
-	}
 	/* the producer's group owns the spool; new/ is 2730: no listing,
 	 * so publishing must fall back to syncing the job directory */
-	assert_int_equal(chmod(ts->base, 0711), 0);
-	spool_close(&ts->sp);
-	th_rmrf(ts->path);
-	assert_int_equal(spool_init(ts->path, 65534), 0);
-	assert_int_equal(spool_open(&ts->sp, ts->path), 0);
+	if (!tspool_nobody_group(ts))
+		return;
 	rc = th_as_nobody(publish_as_nobody, ts->path);
 	assert_int_equal(rc, 0);
 	assert_int_equal(fstatat(ts->sp.dirfd[SPOOL_NEW], "from-nobody/job",
@@ -468,6 +591,8 @@ main(void)
 	    T(test_stream_misuse),
 	    T(test_limit),
 	    T(test_publish_exists),
+	    T(test_publish_keeps_id),
+	    T(test_publish_race),
 	    cmocka_unit_test_teardown(test_full_filesystem, full_teardown),
 	    T(test_publish_layout),
 	    T(test_publish_minimal),

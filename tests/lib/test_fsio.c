@@ -22,35 +22,6 @@
 #include "fsio.h"
 #include "helpers.h"
 
-struct tdir {
-	char path[64];
-	int fd;
-};
-
-static int
-tdir_setup(void **state)
-{
-	struct tdir *t = calloc(1, sizeof(*t));
-
-	assert_non_null(t);
-	th_tmpdir(t->path, sizeof(t->path));
-	t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(t->fd >= 0);
-	*state = t;
-	return 0;
-}
-
-static int
-tdir_teardown(void **state)
-{
-	struct tdir *t = *state;
-
-	close(t->fd);
-	th_rmrf(t->path);
-	free(t);
-	return 0;
-}
-
 static void
 test_read_refusals(void **state)
 {

@@ -4,7 +4,8 @@
  * symlinks, FIFOs, sockets, devices, job dirs without a regular job file),
  * locked and vanished jobs, then real claims of directories and plain
  * files, forked claimers racing for one job (exactly one wins), rejects that
- * never follow a symlink, moves, lock probes and run/ recovery.
+ * never follow a symlink, moves, lock probes and run/ recovery, and the
+ * "submitted" time peeked from a job file's head.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -471,6 +472,74 @@ test_probe_and_recover(void **state)
 	close(fd);
 }
 
+/* job_peek_submitted(): the "submitted" field at the head of chute's JSON,
+ * else the file's mtime (set here to a known value). */
+static void
+test_peek_submitted(void **state)
+{
+	struct tspool *ts = *state;
+	int dirfd = ts->sp.dirfd[SPOOL_TMP];
+	const int64_t mtime_ms = 1700000000123;
+	const struct timespec times[2] = {{.tv_sec = 0, .tv_nsec = UTIME_OMIT},
+	    {.tv_sec = 1700000000, .tv_nsec = 123456789}};
+	static char far[JOB_PEEK_BYTES + 64], cut[JOB_PEEK_BYTES + 64];
+	const struct {
+		const char *name;
+		const char *content;
+		int64_t want; /* -1: the mtime */
+	} cases[] = {
+	    {"chute's JSON",
+		"{\"id\":\"X\",\"submitted\":\"2024-01-01T00:00:00.000Z\"}",
+		1704067200000},
+	    {"blanks around the colon",
+		"{ \"submitted\" :\n\t\"2024-01-01T00:00:01.500Z\" }",
+		1704067201500},
+	    {"offset +00:00", "{\"submitted\":\"2024-01-01T00:00:02+00:00\"}",
+		1704067202000},
+	    {"not JSON", "submitted: \"2024-01-01T00:00:00Z\"\n", -1},
+	    {"no submitted field", "{\"id\":\"X\"}", -1},
+	    {"submitted is null", "{\"submitted\":null}", -1},
+	    {"submitted is a number", "{\"submitted\":1704067200}", -1},
+	    {"not a time", "{\"submitted\":\"yesterday\"}", -1},
+	    {"unterminated string", "{\"submitted\":\"2024-01-01T00:00", -1},
+	    {"the epoch itself", "{\"submitted\":\"1970-01-01T00:00:00Z\"}",
+		-1},
+	    {"empty file", "", -1},
+	    {"beyond the peeked head", far, -1},
+	    {"value cut by the peeked head", cut, -1},
+	};
+	size_t i;
+	int fd;
+
+	/* "{", blanks up to the limit, then the field: never seen. */
+	memset(far, ' ', JOB_PEEK_BYTES);
+	far[0] = '{';
+	snprintf(far + JOB_PEEK_BYTES, sizeof(far) - JOB_PEEK_BYTES,
+	    "\"submitted\":\"2024-01-01T00:00:00Z\"}");
+	/* The key inside the head, its value's closing quote past it. */
+	memset(cut, ' ', JOB_PEEK_BYTES - 20);
+	cut[0] = '{';
+	snprintf(cut + JOB_PEEK_BYTES - 20, sizeof(cut) - JOB_PEEK_BYTES + 20,
+	    "\"submitted\":\"2024-01-01T00:00:00Z\"}");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t want = cases[i].want == -1 ? mtime_ms : cases[i].want;
+
+		th_write(dirfd, "peek", cases[i].content);
+		assert_int_equal(utimensat(dirfd, "peek", times, 0), 0);
+		fd = openat(dirfd, "peek", O_RDONLY | O_CLOEXEC);
+		assert_true(fd >= 0);
+		/* pread: the caller's file offset stays where it was */
+		assert_true(lseek(fd, 1, SEEK_SET) == 1);
+		if (job_peek_submitted(fd) != want)
+			fail_msg("%s: got %jd, want %jd", cases[i].name,
+			    (intmax_t)job_peek_submitted(fd), (intmax_t)want);
+		assert_true(lseek(fd, 0, SEEK_CUR) == 1);
+		close(fd);
+	}
+	/* neither readable nor stat-able: 0 */
+	assert_true(job_peek_submitted(-1) == 0);
+}
+
 int
 main(void)
 {
@@ -485,6 +554,7 @@ main(void)
 	    T(test_reject),
 	    T(test_move),
 	    T(test_probe_and_recover),
+	    T(test_peek_submitted),
 	};
 #undef T
 

@@ -7,18 +7,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -383,53 +379,21 @@ test_parse_progress(void **state)
 	assert_int_equal(percent, 9);
 }
 
-/* As in test_spool: a mover cycles the job through every state and back to
- * new/, pausing after each move back until two loads have started. Every
- * load must succeed, with a state among the four. */
+/* As in test_spool: a mover (th_mover) cycles the job through every state
+ * and back to new/. Every load must succeed, with a state among the four. */
 static void
 test_moving_job(void **state)
 {
 	struct tspool *ts = *state;
 	const struct spool *sp = &ts->sp;
-	static const enum spool_state cycle[] = {
-	    SPOOL_NEW, SPOOL_RUN, SPOOL_DONE, SPOOL_FAILED};
-	atomic_int *shared;
+	struct th_mover mover;
 	struct jobinfo ji;
-	int i, failures = 0, loads = 0, wstatus;
-	pid_t pid;
+	int failures = 0, loads = 0;
 
-	shared = mmap(NULL, 2 * sizeof(atomic_int), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(shared != MAP_FAILED);
-	atomic_init(&shared[0], 0);
-	atomic_init(&shared[1], 0);
 	make_job(sp, SPOOL_NEW, "MV", "{}");
 	put(sp, SPOOL_NEW, "MV", "status", "{\"id\":\"MV\",\"attempt\":1}");
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		alarm(60);
-		for (i = 0; i < 300; i++) {
-			int k, seen;
-			for (k = 0; k < 3; k++) {
-				if (renameat(sp->dirfd[cycle[k]], "MV",
-					sp->dirfd[cycle[k + 1]], "MV") == -1)
-					_exit(1);
-			}
-			if (renameat(sp->dirfd[SPOOL_FAILED], "MV",
-				sp->dirfd[SPOOL_NEW], "MV") == -1)
-				_exit(2);
-			seen = atomic_load(&shared[0]);
-			while (atomic_load(&shared[0]) < seen + 2)
-				sched_yield();
-		}
-		atomic_store(&shared[1], 1);
-		_exit(0);
-	}
-	while (atomic_load(&shared[1]) == 0) {
-		if (waitpid(pid, &wstatus, WNOHANG) == pid)
-			fail_msg("mover died: %d", wstatus);
-		atomic_fetch_add(&shared[0], 1);
+	th_mover_start(&mover, sp, "MV");
+	while (th_mover_next(&mover)) {
 		loads++;
 		if (jobinfo_load(sp, "MV", &ji) == -1) {
 			failures++;
@@ -439,12 +403,9 @@ test_moving_job(void **state)
 		assert_int_equal(ji.st.attempt, 1);
 		jobinfo_fini(&ji);
 	}
-	assert_int_equal(waitpid(pid, &wstatus, 0), pid);
-	assert_true(WIFEXITED(wstatus));
-	assert_int_equal(WEXITSTATUS(wstatus), 0);
+	th_mover_finish(&mover);
 	assert_int_equal(failures, 0);
-	assert_true(loads >= 600);
-	munmap(shared, 2 * sizeof(atomic_int));
+	assert_true(loads >= 2 * TH_MOVER_ROUNDS);
 }
 
 int

@@ -23,35 +23,6 @@
 #include "status.h"
 #include "timestamp.h"
 
-struct tdir {
-	char path[64];
-	int fd;
-};
-
-static int
-tdir_setup(void **state)
-{
-	struct tdir *t = calloc(1, sizeof(*t));
-
-	assert_non_null(t);
-	th_tmpdir(t->path, sizeof(t->path));
-	t->fd = open(t->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	assert_true(t->fd >= 0);
-	*state = t;
-	return 0;
-}
-
-static int
-tdir_teardown(void **state)
-{
-	struct tdir *t = *state;
-
-	close(t->fd);
-	th_rmrf(t->path);
-	free(t);
-	return 0;
-}
-
 static const char good[] =
     "{\"id\":\"J1\",\"state\":\"done\",\"attempt\":2,"
     "\"submitted\":\"2024-01-01T00:00:00.000Z\","
@@ -297,16 +268,49 @@ test_round_trip(void **state)
 	status_fini(&b);
 }
 
+/* The value helpers that status and jobinfo share: JSON text of each. */
+static void
+test_value_json(void **state)
+{
+	const struct {
+		const char *name;
+		json_t *value;
+		const char *want;
+	} cases[] = {
+	    {"time", status_time(1704067201500),
+		"\"2024-01-01T00:00:01.500Z\""},
+	    {"time 0 is null", status_time(0), "null"},
+	    {"an integer", status_int_or_null(-7, false), "-7"},
+	    {"0 is a value", status_int_or_null(0, false), "0"},
+	    {"null", status_int_or_null(5, true), "null"},
+	};
+	size_t i;
+	char *text;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_non_null(cases[i].value);
+		text = json_dumps(cases[i].value, JSON_ENCODE_ANY);
+		assert_non_null(text);
+		if (strcmp(text, cases[i].want) != 0)
+			fail_msg("%s: got %s, want %s", cases[i].name, text,
+			    cases[i].want);
+		free(text);
+		json_decref(cases[i].value);
+	}
+}
+
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, tdir_setup, tdir_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tdir_path_setup, tdir_teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_read_corrupt),
 	    T(test_read_not_a_file),
 	    T(test_read_good),
 	    T(test_write_exact),
 	    T(test_round_trip),
+	    cmocka_unit_test(test_value_json),
 	};
 #undef T
 
