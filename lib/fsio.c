@@ -61,6 +61,23 @@ fsio_fsync_dir(int dirfd)
 	return rc;
 }
 
+/* The next temporary name's number: a random start (one getrandom per
+ * process, not one per write), then a counter scrambled by an odd factor.
+ * A fork's children share the sequence; O_EXCL catches every collision. */
+static unsigned int
+fsio_tmp_next(void)
+{
+	static unsigned int seq;
+	static bool seeded;
+
+	if (!seeded) {
+		if (getrandom(&seq, sizeof(seq), GRND_NONBLOCK) != sizeof(seq))
+			seq = (unsigned int)getpid() * 2654435761u;
+		seeded = true;
+	}
+	return seq++ * 2654435761u;
+}
+
 int
 fsio_atomic_write(int dirfd, const char *name, const void *buf, size_t len,
     mode_t mode, bool do_fsync)
@@ -76,9 +93,7 @@ fsio_atomic_write(int dirfd, const char *name, const void *buf, size_t len,
 		return -1;
 	}
 	for (tries = 0; tries < 100; tries++) {
-		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-			rnd = (unsigned int)getpid() * 2654435761u +
-			    (unsigned int)tries;
+		rnd = fsio_tmp_next();
 		snprintf(tmpname, sizeof(tmpname), ".%s.%08x", name, rnd);
 		fd = openat(dirfd, tmpname,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);

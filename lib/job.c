@@ -123,14 +123,35 @@ job_claim_relock(int rundirfd, int *lockfd)
 	return JOB_CLAIMED;
 }
 
+/* True when fd (whose fstat() gave sb) is the file now at run/NAME/job:
+ * one fstatat through run/NAME, a directory of ours (run/ is writable by
+ * chuted alone), not three calls through an fd on it. */
+static bool
+job_claimed_same(
+    const struct spool *sp, const char *name, const struct stat *sb)
+{
+	char path[JOBID_NAME_MAX + sizeof("/job")];
+	struct stat rb;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/job", name) >=
+	    sizeof(path))
+		return false;
+	if (fstatat(sp->dirfd[SPOOL_RUN], path, &rb, AT_SYMLINK_NOFOLLOW) == -1)
+		return false;
+	return rb.st_dev == sb->st_dev && rb.st_ino == sb->st_ino;
+}
+
+/* dirfd: new/NAME opened with JOB_DIR_FLAGS, or -1 to open it here;
+ * closed in any case. */
 static enum job_claim_result
-job_claim_dir(const struct spool *sp, const char *name, int *lockfd)
+job_claim_dir(const struct spool *sp, const char *name, int dirfd, int *lockfd)
 {
 	enum job_claim_result res = JOB_CLAIM_ERROR;
 	struct stat sb;
-	int dirfd = -1, fd = -1, rundirfd = -1;
+	int fd = -1, rundirfd = -1;
 
-	dirfd = openat(sp->dirfd[SPOOL_NEW], name, JOB_DIR_FLAGS);
+	if (dirfd == -1)
+		dirfd = openat(sp->dirfd[SPOOL_NEW], name, JOB_DIR_FLAGS);
 	if (dirfd == -1) {
 		/* gone, or replaced by something else: its own event will
 		 * bring it back */
@@ -171,6 +192,12 @@ job_claim_dir(const struct spool *sp, const char *name, int *lockfd)
 		sp->dirfd[SPOOL_NEW], name, sp->dirfd[SPOOL_RUN], name) == -1) {
 		if (job_lost_race(errno))
 			res = JOB_CLAIM_LOST;
+		goto out;
+	}
+	if (job_claimed_same(sp, name, &sb)) {
+		*lockfd = fd;
+		fd = -1;
+		res = JOB_CLAIMED;
 		goto out;
 	}
 	rundirfd = openat(sp->dirfd[SPOOL_RUN], name, JOB_DIR_FLAGS);
@@ -286,16 +313,23 @@ enum job_claim_result
 job_claim(const struct spool *sp, const char *name, int *lockfd)
 {
 	struct stat sb;
+	int dirfd;
 
 	*lockfd = -1;
 	if (!jobid_name_valid(name)) {
 		errno = EINVAL;
 		return JOB_CLAIM_BAD;
 	}
+	/* Nearly every entry is a job directory: open it at once (O_PATH |
+	 * O_NOFOLLOW | O_DIRECTORY: anything else, a symlink too, fails with
+	 * ENOTDIR), and only look at what else it is when that fails. */
+	dirfd = openat(sp->dirfd[SPOOL_NEW], name, JOB_DIR_FLAGS);
+	if (dirfd != -1)
+		return job_claim_dir(sp, name, dirfd, lockfd);
 	if (fstatat(sp->dirfd[SPOOL_NEW], name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return job_lost_race(errno) ? JOB_CLAIM_LOST : JOB_CLAIM_ERROR;
 	if (S_ISDIR(sb.st_mode))
-		return job_claim_dir(sp, name, lockfd);
+		return job_claim_dir(sp, name, -1, lockfd);
 	if (S_ISREG(sb.st_mode))
 		return job_claim_file(sp, name, lockfd);
 	errno = EINVAL;

@@ -3,8 +3,8 @@
  * chuted: the watcher's state, shared by its modules (one instance, owned by
  * main.c). Invariants: `slots` holds every job this watcher counts against
  * `jobs` (its own runners, and runners adopted at start-up); a slot is freed
- * by whichever comes first of the job leaving run/ (inotify) and the reaping
- * of its runner's answer or death. Only dispatch.c claims; pool.c hands
+ * by its runner's answer or death, or, for an adopted one, by its job leaving
+ * run/ (inotify, or a rescan's look). Only dispatch.c claims; pool.c hands
  * jobs to long-lived runners; only runner.c runs handlers.
  */
 #ifndef CHUTE_WATCHER_CHUTED_H
@@ -82,6 +82,7 @@ struct chuted {
 	struct loop loop;
 	struct loop_watch ino_w, sig_w, timer_w;
 	int wd_root, wd_new, wd_run; /* -1 when not watched */
+	bool watch_run; /* run/ is watched: adopted runners may be counted */
 	char *ino_buf; /* CHUTED_INO_BUF bytes, mmap()ed */
 
 	struct queue queue;
@@ -171,6 +172,9 @@ int watch_scan_new(struct chuted *c, const char *why);
 /* Start-up (adopt true) or rescan: adopts running jobs, decides lost ones,
  * removes empty claim leftovers, forgets adopted slots that left run/. */
 int watch_scan_run(struct chuted *c, bool adopt);
+/* Stops watching run/ once no slot counts an adopted runner (pid 0): only
+ * their jobs' leaving run/ is not told by a runner's answer. */
+void watch_run_update(struct chuted *c);
 
 /* sweep.c: the timerfd: periodic rescans and retries after errors. */
 int sweep_open(struct chuted *c);
@@ -188,6 +192,8 @@ void sweep_fire(void *arg);
  * lock fd attached (SCM_RIGHTS). */
 struct runner_msg {
 	char id[JOBID_NAME_MAX + 1];
+	int64_t submitted_ms; /* the job file's "submitted" when chuted read
+				 it (its metrics did), else 0: read it */
 };
 
 /* pool.c: the runners, one per slot. */
@@ -196,9 +202,12 @@ struct pool_runner;
  * to fork one under `jobs`). */
 bool pool_can_take(const struct chuted *c);
 /* Hands a claimed job to a runner (forked if none is idle) and closes
- * lockfd. Returns the runner's pid, or -1 with errno, and then lockfd is
- * still the caller's and nothing ran. */
-pid_t pool_run(struct chuted *c, const char *id, int lockfd);
+ * lockfd; submitted_ms: what the runner would read from the job file for
+ * "submitted" when chuted has read it already, else 0. Returns the runner's
+ * pid, or -1 with errno, and then lockfd is still the caller's and nothing
+ * ran. */
+pid_t pool_run(
+    struct chuted *c, const char *id, int lockfd, int64_t submitted_ms);
 /* For a reaped child: forgets the runner. True when it died holding a job
  * (its name into id, JOBID_NAME_MAX + 1 bytes): that job is lost. */
 bool pool_reaped(struct chuted *c, pid_t pid, char *id);

@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,16 +199,48 @@ dispatch_lost_claim(struct chuted *c, const char *name, int err)
 		c->retry_due_ms = timestamp_mono_ms() + 1000;
 }
 
+/* Opens new/NAME/status, following no symlink on the way (NAME may be
+ * anything a producer made): one system call, which fails with ENOENT for
+ * a fresh job. -1 with errno; ENOSYS when the kernel lacks openat2. */
+static int
+dispatch_open_status(struct chuted *c, const char *name)
+{
+	struct open_how how = {
+	    .flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC,
+	    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+	};
+	char path[QUEUE_NAME_SIZE + sizeof("/status")];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/status", name) >=
+	    sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return (int)syscall(
+	    SYS_openat2, c->sp.dirfd[SPOOL_NEW], path, &how, sizeof(how));
+}
+
 /* True when new/NAME is a job directory whose status says not before a
  * time still to come (a retry waiting for its delay): it is then armed on
- * the timer. Costs one openat for a fresh job (no status yet). */
+ * the timer. *no_status says that it had no status file (a fresh job, the
+ * usual case: one failed openat). */
 static bool
-dispatch_not_due(struct chuted *c, const char *name)
+dispatch_not_due(struct chuted *c, const char *name, bool *no_status)
 {
 	struct status st;
 	bool later = false;
 	int fd;
 
+	*no_status = false;
+	fd = dispatch_open_status(c, name);
+	if (fd < 0 && errno != ENOSYS && errno != EPERM) {
+		/* ENOENT: no status; ENOTDIR: a plain file; ELOOP, EXDEV: a
+		 * symlink; gone: job_claim says what it is. */
+		*no_status = true;
+		return false;
+	}
+	if (fd >= 0)
+		close(fd); /* a status (a retry, rare): read it in full */
 	fd = openat(c->sp.dirfd[SPOOL_NEW], name,
 	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -227,9 +261,11 @@ static void
 dispatch_claim(struct chuted *c, const char *name)
 {
 	int lockfd = -1;
+	int64_t submitted;
+	bool no_status;
 	pid_t pid;
 
-	if (dispatch_not_due(c, name))
+	if (dispatch_not_due(c, name, &no_status))
 		return;
 	switch (job_claim(&c->sp, name, &lockfd)) {
 	case JOB_CLAIMED:
@@ -253,8 +289,8 @@ dispatch_claim(struct chuted *c, const char *name)
 	}
 	c->counts.claimed++;
 	log_debug("%s claimed", name);
-	metrics_claimed(c, name, lockfd);
-	pid = pool_run(c, name, lockfd);
+	submitted = metrics_claimed(c, name, lockfd, !no_status);
+	pid = pool_run(c, name, lockfd, submitted);
 	if (pid < 0) {
 		log_err("%s: cannot start a runner: %s; back to new/", name,
 		    strerror(errno));

@@ -377,29 +377,31 @@ metrics_status(
 	return rc;
 }
 
-void
-metrics_claimed(struct chuted *c, const char *id, int lockfd)
+int64_t
+metrics_claimed(
+    struct chuted *c, const char *id, int lockfd, bool may_have_status)
 {
 	struct metrics *m = c->metrics;
 	struct status st;
-	int64_t from = 0, now;
+	int64_t from = 0, submitted = 0, now;
 
 	if (m == NULL)
-		return;
+		return 0;
 	m->pending_wait_ms = -1;
 	if (c->conf.metrics_ms <= 0)
-		return; /* costs a few system calls per claim: only when on */
+		return 0; /* costs a few system calls per claim: only when on */
 	now = timestamp_now_ms();
 	/* A fresh job has no status yet; a retry's has its not_before. */
 	status_init(&st, NULL);
-	if (metrics_status(c, SPOOL_RUN, id, &st) == 0)
+	if (may_have_status && metrics_status(c, SPOOL_RUN, id, &st) == 0)
 		from =
 		    st.not_before_ms != 0 ? st.not_before_ms : st.submitted_ms;
 	status_fini(&st);
 	if (from == 0)
-		from = job_peek_submitted(lockfd);
+		from = submitted = job_peek_submitted(lockfd);
 	if (from != 0)
 		m->pending_wait_ms = now > from ? now - from : 0;
+	return submitted;
 }
 
 void

@@ -31,8 +31,12 @@ int64_t metrics_arm(struct chuted *c, int64_t due);
 void metrics_tick(struct chuted *c);
 
 /* Job id was claimed; lockfd is its locked job file (call before
- * runner_start, which closes it). Notes the queue wait. */
-void metrics_claimed(struct chuted *c, const char *id, int lockfd);
+ * runner_start, which closes it). Notes the queue wait. may_have_status
+ * false: it had no status file just before its claim (a fresh job): the
+ * wait is taken from the job file alone. Returns the job file's "submitted"
+ * (job_peek_submitted()) when it was read, else 0. */
+int64_t metrics_claimed(
+    struct chuted *c, const char *id, int lockfd, bool may_have_status);
 /* Its runner pid started: counts the start and the queue wait. */
 void metrics_started(struct chuted *c, const char *id, pid_t pid);
 /* A child pid was reaped with wstatus: the run time, and the outcome the

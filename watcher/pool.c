@@ -93,7 +93,9 @@ pool_answer(struct pool_runner *r, int rc)
 		pool_hangup(r);
 }
 
-/* Reads whatever r has sent. Returns false at EOF or a hard error. */
+/* Reads what r has sent: at most one answer is ever pending (a runner
+ * answers once per job, and gets its next job only after), so one recv;
+ * the loop is level-triggered. Returns false at EOF or a hard error. */
 static bool
 pool_read(struct pool_runner *r)
 {
@@ -104,7 +106,7 @@ pool_read(struct pool_runner *r)
 		n = recv(r->w.fd, &rc, sizeof(rc), MSG_DONTWAIT);
 		if (n == (ssize_t)sizeof(rc)) {
 			pool_answer(r, rc);
-			continue;
+			return true;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -225,7 +227,8 @@ pool_can_take(const struct chuted *c)
 
 /* Sends the job to r. 0, or -1 with errno (lockfd is still ours). */
 static int
-pool_send(struct pool_runner *r, const char *id, int lockfd)
+pool_send(
+    struct pool_runner *r, const char *id, int lockfd, int64_t submitted_ms)
 {
 	struct runner_msg m;
 	union {
@@ -243,6 +246,7 @@ pool_send(struct pool_runner *r, const char *id, int lockfd)
 	memset(&m, 0, sizeof(m));
 	memset(&u, 0, sizeof(u));
 	snprintf(m.id, sizeof(m.id), "%s", id);
+	m.submitted_ms = submitted_ms;
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -261,7 +265,7 @@ pool_send(struct pool_runner *r, const char *id, int lockfd)
 }
 
 pid_t
-pool_run(struct chuted *c, const char *id, int lockfd)
+pool_run(struct chuted *c, const char *id, int lockfd, int64_t submitted_ms)
 {
 	struct pool_runner *r;
 	int tries;
@@ -282,7 +286,7 @@ pool_run(struct chuted *c, const char *id, int lockfd)
 			if (r == NULL)
 				return -1;
 		}
-		if (pool_send(r, id, lockfd) == 0) {
+		if (pool_send(r, id, lockfd, submitted_ms) == 0) {
 			r->busy = true;
 			snprintf(r->id, sizeof(r->id), "%s", id);
 			/* The lock lives on in the runner's copy. */

@@ -70,6 +70,8 @@ extern char **environ;
 
 struct chuted_user chuted_user;
 
+static pid_t runner_self; /* getpid() of this runner, once after its fork */
+
 /* What the vfork child needs; it writes only `err` and `stage`. */
 struct runner_spawn {
 	char *argv[3];
@@ -116,7 +118,7 @@ runner_child(struct runner_spawn *s)
 		s->stage = 1;
 		_exit(127);
 	}
-	if (dup2(s->infd, 0) < 0 || dup2(s->outfd, 1) < 0 ||
+	if ((s->infd != 0 && dup2(s->infd, 0) < 0) || dup2(s->outfd, 1) < 0 ||
 	    dup2(s->errfd, 2) < 0) {
 		s->err = errno;
 		s->stage = 1;
@@ -262,13 +264,25 @@ runner_open_out(int jobdirfd, const char *name)
 	    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 }
 
+static void
+runner_seconds(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 0)
+		ms = 0;
+	snprintf(buf, len, "%" PRId64 ".%03ds", ms / 1000, (int)(ms % 1000));
+}
+
 /* Runs the handler; fills *wstatus (127 when it could not be executed).
  * Returns 0, or -1 with errno when its stdout or stderr could not be opened:
- * then nothing ran. */
+ * then nothing ran. The "running" log line (st) is written once the handler
+ * has started: not on the way from the claim to its exec. */
 static int
-runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
-    const char *jobdir, int *wstatus, bool *timed_out, bool *cancelled)
+runner_spawn_handler(const struct conf *cf, const struct status *st,
+    int jobdirfd, const char *jobdir, int *wstatus, bool *timed_out,
+    bool *cancelled)
 {
+	const char *id = st->id;
+	char queued[32];
 	struct runner_spawn s;
 	pid_t pid;
 	int rc = -1, saved;
@@ -281,7 +295,7 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 	s.argv[1] = (char *)jobdir;
 	s.argv[2] = NULL;
 	s.jobdirfd = jobdirfd;
-	s.runner_pid = getpid();
+	s.runner_pid = runner_self;
 	s.user = chuted_user.set ? &chuted_user : NULL;
 	s.infd = 0; /* the runner's /dev/null */
 	s.outfd = runner_open_out(jobdirfd, "stdout");
@@ -294,12 +308,16 @@ runner_spawn_handler(const struct conf *cf, const char *id, int jobdirfd,
 		goto out;
 	}
 	rc = 0;
+	/* vfork: we go on once the child has exec'd or exited, so its own
+	 * setpgid(0, 0) has happened; ours would only fail with EACCES. */
 	pid = runner_vfork(&s);
+	runner_seconds(
+	    st->started_ms - st->submitted_ms, queued, sizeof(queued));
+	log_info("%s running: attempt %u, queued %s", id, st->attempt, queued);
 	if (pid < 0) {
 		s.err = errno;
 		s.stage = 2;
 	} else {
-		setpgid(pid, pid); /* EACCES once it has exec'd: fine */
 		if (runner_wait(cf, pid, wstatus, timed_out, cancelled) < 0)
 			log_err("%s: waitpid: %s", id, strerror(errno));
 	}
@@ -335,14 +353,6 @@ runner_fs_full(int jobdirfd)
 		return false;
 	return (uint64_t)sv.f_bavail * sv.f_frsize < RUNNER_FULL_BYTES ||
 	    (sv.f_files > 0 && sv.f_favail == 0);
-}
-
-static void
-runner_seconds(int64_t ms, char *buf, size_t len)
-{
-	if (ms < 0)
-		ms = 0;
-	snprintf(buf, len, "%" PRId64 ".%03ds", ms / 1000, (int)(ms % 1000));
 }
 
 enum spool_state
@@ -559,10 +569,11 @@ runner_record_start(
 	return status_write(jobdirfd, st, cf->fsync);
 }
 
-/* Everything after the fork that can fail; returns the runner's exit code. */
+/* Everything after the fork that can fail; returns the runner's exit code.
+ * submitted_ms: the job file's "submitted" as chuted read it, or 0. */
 static int
-runner_run(
-    const struct conf *cf, const struct spool *sp, const char *id, int lockfd)
+runner_run(const struct conf *cf, const struct spool *sp, const char *id,
+    int lockfd, int64_t submitted_ms)
 {
 	char jobdir[PATH_MAX], queued[32], ran[32], what[64];
 	const struct fate *f;
@@ -590,13 +601,15 @@ runner_run(
 	st.state = SPOOL_RUN;
 	st.attempt++;
 	if (st.submitted_ms == 0)
-		st.submitted_ms = job_peek_submitted(lockfd);
+		st.submitted_ms = submitted_ms != 0
+		    ? submitted_ms
+		    : job_peek_submitted(lockfd);
 	st.started_ms = timestamp_now_ms();
 	st.finished_ms = 0;
 	st.exit_code = -1;
 	st.signal = 0;
 	st.reason[0] = '\0';
-	st.runner_pid = getpid();
+	st.runner_pid = runner_self;
 	st.not_before_ms = 0;
 	/* The room for the final status first: if the handler fills the
 	 * filesystem, the outcome is still recorded. */
@@ -616,13 +629,9 @@ runner_run(
 		wstatus = 127 << 8;
 		timed_out = false;
 	} else {
-		runner_seconds(
-		    st.started_ms - st.submitted_ms, queued, sizeof(queued));
-		log_info("%s running: attempt %u, queued %s", id, st.attempt,
-		    queued);
 		runner_setenv(sp, id, jobdir, st.attempt);
 		tries = 0;
-		while ((rc = runner_spawn_handler(cf, id, jobdirfd, jobdir,
+		while ((rc = runner_spawn_handler(cf, &st, jobdirfd, jobdir,
 			    &wstatus, &timed_out, &cancelled)) < 0 &&
 		    runner_stale_again(sp, id, &jobdirfd, &tries))
 			;
@@ -769,6 +778,7 @@ runner_serve(struct chuted *c, int sock)
 	ssize_t n;
 
 	/* Once per runner: leave everything of chuted's behind. */
+	runner_self = getpid();
 	setsid();
 	runner_reset_signals(&c->sig_reset);
 	if (c->use_syslog)
@@ -794,7 +804,7 @@ runner_serve(struct chuted *c, int sock)
 			_exit(RUNNER_EXIT_TROUBLE);
 		}
 		runner_forget_cancels();
-		rc = runner_run(&c->conf, &c->sp, m.id, lockfd);
+		rc = runner_run(&c->conf, &c->sp, m.id, lockfd, m.submitted_ms);
 		/* The job has left run/ (or is lost): let the lock go. */
 		close(lockfd);
 		do

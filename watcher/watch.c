@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * watch: inotify on new/ (IN_MOVED_TO, IN_CLOSE_WRITE), run/
- * (IN_MOVED_FROM, IN_DELETE) and cancel/ (IN_CREATE, IN_MOVED_TO,
- * IN_CLOSE_WRITE; none with --no-inotify), read directly and drained until EAGAIN, and the
- * scans that make up for what inotify cannot promise: new/ at start-up, on
+ * (IN_MOVED_FROM, IN_DELETE; only while a runner adopted at start-up is
+ * counted: our own runners answer when their job has left run/) and cancel/
+ * (IN_CREATE, IN_MOVED_TO, IN_CLOSE_WRITE; none with --no-inotify), read
+ * directly (one read per wake-up unless the buffer filled), and the scans
+ * that make up for what inotify cannot promise: new/ at start-up, on
  * IN_Q_OVERFLOW, when the queue overflowed and periodically (`rescan`); run/
  * at start-up (adoption) and with every rescan. A scan of new/ only lists
  * (readdir, no stat: queued in name order). An event or a listed name is
@@ -13,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -45,6 +48,8 @@
  * sending IN_DELETE_SELF when one is removed: the spool root tells. */
 #define WATCH_ROOT_MASK (IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
 #define WATCH_SELF_GONE (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)
+/* The largest event inotify can queue. */
+#define WATCH_EVENT_MAX (sizeof(struct inotify_event) + NAME_MAX + 1)
 
 static int
 watch_add(struct chuted *c, int dirfd, uint32_t mask)
@@ -77,16 +82,47 @@ watch_add_both(struct chuted *c)
 	c->wd_new = watch_add(c, c->sp.dirfd[SPOOL_NEW], WATCH_NEW_MASK);
 	if (c->wd_new < 0)
 		return -1;
-	c->wd_run = watch_add(c, c->sp.dirfd[SPOOL_RUN], WATCH_RUN_MASK);
-	if (c->wd_run < 0)
-		return -1;
+	if (c->watch_run) {
+		c->wd_run =
+		    watch_add(c, c->sp.dirfd[SPOOL_RUN], WATCH_RUN_MASK);
+		if (c->wd_run < 0)
+			return -1;
+	}
 	return 0;
+}
+
+static bool
+watch_has_adopted(const struct chuted *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nslots; i++)
+		if (c->slots[i].pid == 0)
+			return true;
+	return false;
+}
+
+void
+watch_run_update(struct chuted *c)
+{
+	if (!c->watch_run || watch_has_adopted(c))
+		return;
+	/* Every adopted runner is gone: our own runners tell us themselves
+	 * when their job has left run/, and its events (one per job) would
+	 * only wake us a second time for each. */
+	c->watch_run = false;
+	if (c->wd_run >= 0)
+		inotify_rm_watch(c->ino_w.fd, c->wd_run);
+	c->wd_run = -1;
 }
 
 int
 watch_open(struct chuted *c)
 {
 	c->wd_root = c->wd_new = c->wd_run = c->wd_cancel = -1;
+	/* run/ is watched through the start-up adoption; watch_run_update()
+	 * drops it when no adopted runner is left. */
+	c->watch_run = true;
 	/* Page-aligned (so suitably aligned for inotify_event), and not
 	 * inherited by runners, which never read it. */
 	c->ino_buf = mmap(NULL, CHUTED_INO_BUF, PROT_READ | PROT_WRITE,
@@ -225,7 +261,8 @@ watch_event(struct chuted *c, const struct inotify_event *ev)
 		}
 		queue_push(&c->queue, ev->name);
 	} else if (ev->mask & (IN_MOVED_FROM | IN_DELETE)) {
-		dispatch_slot_release_id(c, ev->name);
+		if (dispatch_slot_release_id(c, ev->name))
+			watch_run_update(c);
 	}
 }
 
@@ -251,6 +288,11 @@ watch_drain(void *arg)
 			ev = (const struct inotify_event *)(void *)p;
 			watch_event(c, ev);
 		}
+		/* The kernel hands out every queued event that fits: room
+		 * left for the largest one means the queue was empty. What
+		 * came since wakes the (level-triggered) loop again. */
+		if ((size_t)n <= CHUTED_INO_BUF - WATCH_EVENT_MAX)
+			return;
 	}
 }
 
@@ -409,6 +451,7 @@ out:
 	saved = errno;
 	if (dir != NULL)
 		closedir(dir);
+	watch_run_update(c);
 	if (rc < 0)
 		log_err("cannot list run/: %s", strerror(saved));
 	errno = saved;
