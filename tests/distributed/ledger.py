@@ -127,6 +127,13 @@ def cmd_status(spool, ids_path):
             if found is not None:
                 print("ledger.py: %s/status found only after a second look"
                       % i, file=sys.stderr)
+        if found is None and "/m2/" in spool:
+            # Through the other host's mount: a client that cannot see a
+            # file that is there is GlusterFS's, not chute's; say so.
+            found = read_status(spool.replace("/m2/", "/m1/", 1), i)
+            if found is not None:
+                print("ledger.py: %s/status not found through m2, found "
+                      "through m1" % i, file=sys.stderr)
         if found is None:
             print("%s missing - -" % i)
         else:
