@@ -14,6 +14,7 @@
 import json
 import os
 import sys
+import time
 
 
 def read_ledger(path):
@@ -99,20 +100,40 @@ def cmd_hosts(ledger_path):
     return 0
 
 
+def read_status(spool, i):
+    for st in ("done", "failed"):
+        p = os.path.join(spool, st, i, "status")
+        try:
+            with open(p) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as e:
+            return {"state": "unreadable:%s" % type(e).__name__}
+    return None
+
+
 def cmd_status(spool, ids_path):
     for i in read_ids(ids_path):
-        found = None
-        for st in ("done", "failed"):
-            p = os.path.join(spool, st, i, "status")
-            try:
-                with open(p) as f:
-                    found = json.load(f)
+        # A missing status is looked for again (3 s): on a 2-brick volume
+        # a look-up can miss a file for a moment (GlusterFS DHT); said on
+        # stderr, so that it stays visible.
+        found = read_status(spool, i)
+        for wait in (0.5, 1.0, 1.5):
+            if found is not None:
                 break
-            except FileNotFoundError:
-                continue
-            except (OSError, ValueError) as e:
-                found = {"state": "unreadable:%s" % type(e).__name__}
-                break
+            time.sleep(wait)
+            found = read_status(spool, i)
+            if found is not None:
+                print("ledger.py: %s/status found only after a second look"
+                      % i, file=sys.stderr)
+        if found is None and "/m2/" in spool:
+            # Through the other host's mount: a client that cannot see a
+            # file that is there is GlusterFS's, not chute's; say so.
+            found = read_status(spool.replace("/m2/", "/m1/", 1), i)
+            if found is not None:
+                print("ledger.py: %s/status not found through m2, found "
+                      "through m1" % i, file=sys.stderr)
         if found is None:
             print("%s missing - -" % i)
         else:
