@@ -263,24 +263,6 @@ out:
 	return line;
 }
 
-int
-status_write(int jobdirfd, const struct status *st, bool do_fsync)
-{
-	char *line;
-	size_t len;
-	int rc, saved;
-
-	line = status_line(st, &len);
-	if (line == NULL)
-		return -1;
-	rc = fsio_atomic_write(
-	    jobdirfd, "status", line, len, SPOOL_MODE_JOBFILE, do_fsync);
-	saved = errno;
-	free(line);
-	errno = saved;
-	return rc;
-}
-
 /*
  * The spare (STATUS_SPARE): why and how.
  * A handler that fills the filesystem leaves no room for the temporary file
@@ -393,8 +375,11 @@ out:
 	return rc;
 }
 
-int
-status_write_reserved(int jobdirfd, const struct status *st, bool do_fsync)
+/* status_write() (spare false) and status_write_reserved() (spare true):
+ * the status line, into the spare when asked and there is one, else by an
+ * atomic replace. */
+static int
+status_put(int jobdirfd, const struct status *st, bool do_fsync, bool spare)
 {
 	char *line;
 	size_t len;
@@ -403,7 +388,7 @@ status_write_reserved(int jobdirfd, const struct status *st, bool do_fsync)
 	line = status_line(st, &len);
 	if (line == NULL)
 		return -1;
-	rc = status_fill_spare(jobdirfd, line, len, do_fsync);
+	rc = spare ? status_fill_spare(jobdirfd, line, len, do_fsync) : -1;
 	if (rc == 0) {
 		if (do_fsync && fsio_fsync_dir(jobdirfd) == -1)
 			rc = -1;
@@ -415,6 +400,18 @@ status_write_reserved(int jobdirfd, const struct status *st, bool do_fsync)
 	free(line);
 	errno = saved;
 	return rc;
+}
+
+int
+status_write(int jobdirfd, const struct status *st, bool do_fsync)
+{
+	return status_put(jobdirfd, st, do_fsync, false);
+}
+
+int
+status_write_reserved(int jobdirfd, const struct status *st, bool do_fsync)
+{
+	return status_put(jobdirfd, st, do_fsync, true);
 }
 
 int

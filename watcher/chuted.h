@@ -245,5 +245,10 @@ int runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 enum spool_state runner_settle_plan(const struct conf *cf,
     const struct spool *sp, const char *id, struct status *st,
     const struct fate *f);
+/* The last part of runner_settle(), once the job has moved to `to` and its
+ * status is written: fsyncs to/ (with fsync on) and logs a requeue. */
+void runner_settle_last(const struct conf *cf, const struct spool *sp,
+    const char *id, const struct status *st, const struct fate *f,
+    enum spool_state to);
 
 #endif

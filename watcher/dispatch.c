@@ -456,7 +456,6 @@ static int
 dispatch_settle(struct chuted *c, const char *id, int jobdirfd,
     struct status *st, const struct fate *f, enum spool_state *to)
 {
-	char when[40];
 	int fd, rc;
 
 	*to = runner_settle_plan(&c->conf, &c->sp, id, st, f);
@@ -476,16 +475,7 @@ dispatch_settle(struct chuted *c, const char *id, int jobdirfd,
 		    spool_state_dirname(*to), strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	if (c->conf.fsync && fsio_fsync_dir(c->sp.dirfd[*to]) < 0)
-		log_warn("%s: fsync %s/: %s", id, spool_state_dirname(*to),
-		    strerror(errno));
-	if (*to == SPOOL_NEW) {
-		if (timestamp_format(st->not_before_ms, when, sizeof(when)) < 0)
-			snprintf(when, sizeof(when), "?");
-		log_warn("%s queued again: attempt %u ended (%s), retry "
-			 "not before %s",
-		    id, st->attempt, f->reason, when);
-	}
+	runner_settle_last(&c->conf, &c->sp, id, st, f, *to);
 	return 0;
 }
 

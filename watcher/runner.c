@@ -450,11 +450,29 @@ runner_write_fresh(const struct conf *cf, const struct spool *sp,
 	return rc;
 }
 
+void
+runner_settle_last(const struct conf *cf, const struct spool *sp,
+    const char *id, const struct status *st, const struct fate *f,
+    enum spool_state to)
+{
+	char when[40];
+
+	if (cf->fsync && fsio_fsync_dir(sp->dirfd[to]) < 0)
+		log_warn("%s: fsync %s/: %s", id, spool_state_dirname(to),
+		    strerror(errno));
+	if (to == SPOOL_NEW) {
+		if (timestamp_format(st->not_before_ms, when, sizeof(when)) < 0)
+			snprintf(when, sizeof(when), "?");
+		log_warn("%s queued again: attempt %u ended (%s), retry "
+			 "not before %s",
+		    id, st->attempt, f->reason, when);
+	}
+}
+
 int
 runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
     int jobdirfd, struct status *st, const struct fate *f, enum spool_state *to)
 {
-	char when[40];
 	int tries;
 	bool stale = false, requeue;
 
@@ -495,16 +513,7 @@ runner_settle(const struct conf *cf, const struct spool *sp, const char *id,
 		}
 		runner_pause_ms(20L << tries);
 	}
-	if (cf->fsync && fsio_fsync_dir(sp->dirfd[*to]) < 0)
-		log_warn("%s: fsync %s/: %s", id, spool_state_dirname(*to),
-		    strerror(errno));
-	if (*to == SPOOL_NEW) {
-		if (timestamp_format(st->not_before_ms, when, sizeof(when)) < 0)
-			snprintf(when, sizeof(when), "?");
-		log_warn("%s queued again: attempt %u ended (%s), retry "
-			 "not before %s",
-		    id, st->attempt, f->reason, when);
-	}
+	runner_settle_last(cf, sp, id, st, f, *to);
 	return 0;
 }
 
